@@ -1,0 +1,173 @@
+"""Checks on the audio resource returned by create and details (api-notes §4.1, decisions "Audio resource")."""
+
+from __future__ import annotations
+
+import re
+import uuid
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from conformance.checks import check, fail
+from conformance.checks.http import JSON_MEDIA_TYPES, body_excerpt, json_body, media_type
+from conformance.media.duration import parse_iso_duration
+from conformance.profile import Profile
+
+HANDLE_RE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
+STATES = ("avaitingFile", "available", "notAvailable")
+# RFC 3339 date-time; the zone is mandatory (`Z` or an offset).
+_RFC3339 = re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$")
+# field → (allowed JSON types, nullable)
+AUDIO_FIELDS: dict[str, tuple[tuple[type, ...], bool]] = {
+    "id": ((str,), False),
+    "handle": ((str,), False),
+    "alias": ((str,), True),
+    "state": ((str,), False),
+    "duration": ((str,), False),
+    "sampleRate": ((int,), False),
+    "identity": ((dict,), True),
+    "voiceprints": ((int,), False),
+    "verifications": ((int,), False),
+    "createdAt": ((str,), False),
+    "uploadedAt": ((str,), True),
+}
+
+
+@check("AUD-CREATE-201")
+def created_with_201(response: httpx.Response) -> dict[str, Any]:
+    """Create answers exactly 201 with a JSON object; returns the object for the next checks."""
+    if response.status_code != 201:
+        fail("AUD-CREATE-201", "create did not answer 201", received=f"{response.status_code} {body_excerpt(response)}",
+             expected="201 with the audio")
+    body = json_body(response)
+    if media_type(response) not in JSON_MEDIA_TYPES or not isinstance(body, dict):
+        fail("AUD-CREATE-201", "create did not return a JSON object",
+             received=f"Content-Type {media_type(response)!r}, {body_excerpt(response)}",
+             expected="application/json audio object")
+    return body
+
+
+@check("AUD-SCHEMA-FIELDS")
+def has_every_field(audio: dict[str, Any]) -> None:
+    """Every documented field is present with its JSON type; `id` is a UUID, `state` a documented value."""
+    for name, (types, nullable) in AUDIO_FIELDS.items():
+        if name not in audio:
+            fail("AUD-SCHEMA-FIELDS", f"field `{name}` is missing", received=sorted(audio), expected=name)
+        value = audio[name]
+        if value is None and nullable:
+            continue
+        if isinstance(value, bool) or not isinstance(value, types):
+            fail("AUD-SCHEMA-FIELDS", f"field `{name}` has the wrong type", received=repr(value),
+                 expected=" or ".join(t.__name__ for t in types) + (" or null" if nullable else ""))
+    try:
+        uuid.UUID(audio["id"])
+    except ValueError:
+        fail("AUD-SCHEMA-FIELDS", "`id` is not a UUID", received=repr(audio["id"]), expected="a UUID")
+    if audio["state"] not in STATES:
+        fail("AUD-SCHEMA-FIELDS", "`state` is not a documented value", received=repr(audio["state"]),
+             expected=", ".join(STATES))
+    for count in ("voiceprints", "verifications", "sampleRate"):
+        if audio[count] < 0:
+            fail("AUD-SCHEMA-FIELDS", f"`{count}` is negative", received=audio[count], expected=">= 0")
+
+
+@check("AUD-HANDLE-GRAMMAR")
+def handle_follows_grammar(audio: dict[str, Any]) -> None:
+    """Handles are hyphen-separated lowercase alphanumerics, 1–50 characters (ids-handles-and-aliases)."""
+    handle = audio.get("handle")
+    if not isinstance(handle, str) or not 1 <= len(handle) <= 50 or not HANDLE_RE.match(handle):
+        fail("AUD-HANDLE-GRAMMAR", "the audio handle breaks the handle grammar", received=repr(handle),
+             expected="^[a-z0-9]+(-[a-z0-9]+)*$, 1–50 characters")
+
+
+@check("AUD-CREATE-ALIAS")
+def alias_is_stored(audio: dict[str, Any], sent: str | None) -> None:
+    """The alias sent is returned unchanged (byte for byte); without one, it is null."""
+    if audio.get("alias") != sent:
+        fail("AUD-CREATE-ALIAS", "the alias was not stored as sent", received=repr(audio.get("alias")),
+             expected=repr(sent))
+
+
+@check("AUD-DURATION-FORMAT")
+def duration_is_iso8601(audio: dict[str, Any]) -> float:
+    """`duration` parses as an ISO-8601 duration; returns it in seconds."""
+    try:
+        return parse_iso_duration(audio.get("duration"))  # type: ignore[arg-type]
+    except (ValueError, TypeError):
+        fail("AUD-DURATION-FORMAT", "`duration` is not an ISO-8601 duration", received=repr(audio.get("duration")),
+             expected="e.g. PT3.500S")
+
+
+@check("AUD-DURATION-VALUE")
+def duration_matches_media(seconds: float, true_duration_s: float, profile: Profile) -> None:
+    """The reported duration is the media's true duration within the profile's tolerance (codec padding)."""
+    if abs(seconds - true_duration_s) > profile.duration_tolerance_s:
+        fail("AUD-DURATION-VALUE", "`duration` differs from the uploaded media's duration",
+             received=f"{seconds:.3f} s", expected=f"{true_duration_s:.3f} s ± {profile.duration_tolerance_s:g} s")
+
+
+@check("AUD-SAMPLERATE-VALUE")
+def sample_rate_matches_media(audio: dict[str, Any], source_rate: int, profile: Profile) -> None:
+    """`sampleRate` is the source rate, capped at the profile's maximum stored rate."""
+    expected = min(source_rate, profile.max_stored_sample_rate)
+    if audio.get("sampleRate") != expected:
+        fail("AUD-SAMPLERATE-VALUE", "`sampleRate` is not the source rate (capped)",
+             received=repr(audio.get("sampleRate")), expected=f"{expected} (source {source_rate} Hz)")
+
+
+def parse_timestamp(value: object) -> datetime | None:
+    """An RFC 3339 date-time with a zone, as an aware datetime; None when it is not one."""
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        return None
+    text = value.upper().replace("Z", "+00:00")
+    head, dot, rest = text.partition(".")
+    if dot:  # Python accepts at most 6 fractional digits
+        digits = re.match(r"\d+", rest).group(0)  # type: ignore[union-attr]
+        text = f"{head}.{digits[:6].ljust(6, '0')}{rest[len(digits):]}"
+    try:
+        return datetime.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@check("AUD-TIMESTAMPS")
+def timestamps_are_consistent(audio: dict[str, Any], profile: Profile, *, uploaded: bool = True) -> None:
+    """`createdAt`/`uploadedAt` are RFC 3339 with a zone, and createdAt <= uploadedAt <= now (+ clock skew)."""
+    created = parse_timestamp(audio.get("createdAt"))
+    if created is None:
+        fail("AUD-TIMESTAMPS", "`createdAt` is not an RFC 3339 date-time with a zone",
+             received=repr(audio.get("createdAt")), expected="e.g. 2023-01-01T00:00:00.000000Z")
+    now = datetime.now(UTC) + timedelta(seconds=profile.clock_skew_s)
+    if created > now:
+        fail("AUD-TIMESTAMPS", "`createdAt` is in the future", received=audio["createdAt"], expected="<= now")
+    if not uploaded:
+        return
+    uploaded_at = parse_timestamp(audio.get("uploadedAt"))
+    if uploaded_at is None:
+        fail("AUD-TIMESTAMPS", "`uploadedAt` of an available audio is not an RFC 3339 date-time with a zone",
+             received=repr(audio.get("uploadedAt")), expected="e.g. 2023-01-01T00:00:00.000000Z")
+    if not created <= uploaded_at <= now:
+        fail("AUD-TIMESTAMPS", "timestamps out of order", received=f"createdAt {audio['createdAt']}, uploadedAt "
+             f"{audio['uploadedAt']}", expected="createdAt <= uploadedAt <= now")
+
+
+@check("AUD-DETAILS-200")
+def details_equal_created(response: httpx.Response, created: dict[str, Any], *, settled: bool) -> dict[str, Any]:
+    """Details answer 200 with the same audio as create. ``settled`` False (async target, still processing at
+    create) lets `state`, `duration`, `sampleRate` and `uploadedAt` differ, since processing fills them in."""
+    if response.status_code != 200:
+        fail("AUD-DETAILS-200", "details did not answer 200", received=f"{response.status_code} "
+             f"{body_excerpt(response)}", expected="200 with the audio")
+    body = json_body(response)
+    if not isinstance(body, dict):
+        fail("AUD-DETAILS-200", "details did not return a JSON object", received=body_excerpt(response),
+             expected="the audio object")
+    volatile = set() if settled else {"state", "duration", "sampleRate", "uploadedAt"}
+    for name in AUDIO_FIELDS:
+        if name in volatile:
+            continue
+        if body.get(name) != created.get(name):
+            fail("AUD-DETAILS-200", f"details differ from create in `{name}`", received=repr(body.get(name)),
+                 expected=repr(created.get(name)))
+    return body

@@ -1,0 +1,95 @@
+"""Generic response checks: status codes, content types by meaning, error bodies, authentication challenges."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Collection
+from typing import Any
+
+import httpx
+
+from conformance.checks import check, fail
+
+WAV_MEDIA_TYPES = frozenset({"audio/wav", "audio/x-wav", "audio/wave", "audio/vnd.wave"})
+JSON_MEDIA_TYPES = frozenset({"application/json", "application/problem+json"})
+_LEAK_PATTERNS = (
+    re.compile(r"Traceback \(most recent call last\)"),
+    re.compile(r"File \"[^\"]+\", line \d+"),
+    re.compile(r"\bat [\w$.]+\([\w$]+\.(?:java|kt|scala):\d+\)"),
+    re.compile(r"(?:/usr/lib/|/site-packages/|/home/\w+/|[A-Z]:\\\\)"),
+    re.compile(r"\b(?:NullPointerException|KeyError|AttributeError|TypeError|ValueError)\b"),
+)
+
+
+def media_type(response: httpx.Response) -> str:
+    """The response's media type without parameters, lower-cased (``audio/wav; codecs=1`` → ``audio/wav``)."""
+    return response.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def body_excerpt(response: httpx.Response, limit: int = 300) -> str:
+    """A short printable excerpt of the body for failure messages (the writer redacts it)."""
+    text = response.content[:limit].decode("utf-8", "replace")
+    return repr(text) + ("…" if len(response.content) > limit else "")
+
+
+def json_body(response: httpx.Response) -> Any:
+    """The parsed JSON body, or ``None`` when it is not JSON."""
+    try:
+        return json.loads(response.content)
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+def expect_status(requirement: str, response: httpx.Response, expected: int | Collection[int], what: str) -> None:
+    """Fail ``requirement`` unless the status is one of ``expected``."""
+    allowed = {expected} if isinstance(expected, int) else set(expected)
+    if response.status_code not in allowed:
+        want = " or ".join(str(s) for s in sorted(allowed))
+        fail(requirement, f"{what}: unexpected status", received=f"{response.status_code} {body_excerpt(response)}",
+             expected=want)
+
+
+@check("ERR-NO-5XX")
+def not_a_server_error(response: httpx.Response, what: str) -> None:
+    """A client's mistake is answered 4xx, never 5xx (contract §2)."""
+    if response.status_code >= 500:
+        fail("ERR-NO-5XX", f"{what}: server error for a client's mistake",
+             received=f"{response.status_code} {body_excerpt(response)}", expected="a 4xx status")
+
+
+@check("ERR-PROBLEM-JSON")
+def error_body_is_problem_json(response: httpx.Response, what: str) -> None:
+    """An error body is JSON with a human-readable reason, a consistent status, and no stack trace or path."""
+    kind = media_type(response)
+    if kind not in JSON_MEDIA_TYPES:
+        fail("ERR-PROBLEM-JSON", f"{what}: error body is not JSON", received=f"Content-Type {kind or '(none)'}",
+             expected="application/problem+json (or application/json)")
+    body = json_body(response)
+    if not isinstance(body, dict):
+        fail("ERR-PROBLEM-JSON", f"{what}: error body is not a JSON object", received=body_excerpt(response),
+             expected='{"title": ..., "status": ..., "detail": ...}')
+    reasons = [body.get(key) for key in ("detail", "title", "message")]
+    if not any(isinstance(r, str) and r.strip() for r in reasons):
+        fail("ERR-PROBLEM-JSON", f"{what}: error body gives no reason", received=body_excerpt(response),
+             expected="a non-empty `detail`, `title` or `message` string")
+    if "status" in body and body["status"] != response.status_code:
+        fail("ERR-PROBLEM-JSON", f"{what}: problem `status` differs from the HTTP status",
+             received=f"status member {body['status']!r}, HTTP {response.status_code}", expected="equal")
+    text = response.content.decode("utf-8", "replace")
+    for pattern in _LEAK_PATTERNS:
+        if match := pattern.search(text):
+            fail("ERR-PROBLEM-JSON", f"{what}: error body exposes internals", received=repr(match.group(0)),
+                 expected="no stack trace, exception name or server path")
+
+
+@check("AUTH-CHALLENGE")
+def has_bearer_challenge(response: httpx.Response, what: str) -> None:
+    """A 401 carries ``WWW-Authenticate`` with a Bearer challenge (RFC 6750 §3), compared by meaning."""
+    if response.status_code != 401:
+        return
+    values = response.headers.get_list("www-authenticate")
+    schemes = {m.group(1).lower() for v in values for m in re.finditer(r"(?:^|,)\s*([A-Za-z][\w-]*)(?=\s|$|,)", v)}
+    if "bearer" not in schemes:
+        fail("AUTH-CHALLENGE", f"{what}: 401 without a Bearer challenge",
+             received=f"WWW-Authenticate: {values or '(absent)'}", expected="WWW-Authenticate: Bearer ...")

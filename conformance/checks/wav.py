@@ -1,0 +1,91 @@
+"""Checks on the stored binary: a WAV answer, its format, its rate and length, and that it is the same sound.
+
+The WAV is parsed by our own strict RIFF reader (``conformance.media.wav``), never by a lenient decoder, so that
+wrong header sizes or a mislabelled MP3 cannot slip through; only the same-sound comparison decodes with PyAV.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from conformance.checks import check, fail
+from conformance.checks.http import WAV_MEDIA_TYPES, body_excerpt, media_type
+from conformance.media.compare import compare
+from conformance.media.decode import MediaDecodeError, decode
+from conformance.media.wav import WavFormatError, WavInfo, parse_wav
+from conformance.profile import Profile
+
+COMPARISON_RATE = 8000  # every accepted audio is at least 8 kHz (profile min_sample_rate), so nothing is lost
+
+
+@check("WAV-GET-200")
+def file_answers_wav(response: httpx.Response) -> bytes:
+    """`GET .../file` answers 200 with a WAV media type (compared by meaning: audio/wav, audio/x-wav, ...)."""
+    if response.status_code != 200:
+        fail("WAV-GET-200", "the file endpoint did not answer 200",
+             received=f"{response.status_code} {body_excerpt(response)}", expected="200 audio/wav")
+    if media_type(response) not in WAV_MEDIA_TYPES:
+        fail("WAV-GET-200", "the file is not served as WAV", received=f"Content-Type {media_type(response)!r}",
+             expected=" or ".join(sorted(WAV_MEDIA_TYPES)))
+    return response.content
+
+
+@check("WAV-FORMAT")
+def is_pcm16_mono_wav(data: bytes) -> WavInfo:
+    """RIFF/WAVE with consistent sizes, PCM, 16-bit, one channel (contract "Stored binary")."""
+    info = parses_as_wav(data)
+    if not info.is_pcm16_mono:
+        fail("WAV-FORMAT", "the WAV is not PCM 16-bit mono",
+             received=f"format {info.effective_format:#06x}, {info.bits_per_sample}-bit, {info.channels} channel(s)",
+             expected="PCM (0x0001), 16-bit, 1 channel")
+    if info.frames == 0:
+        fail("WAV-FORMAT", "the WAV holds no samples", received="0 frames", expected="the uploaded audio")
+    return info
+
+
+@check("WAV-FORMAT")
+def parses_as_wav(data: bytes) -> WavInfo:
+    """The bytes are a well-formed RIFF/WAVE file (whatever its sample format): rate and length are readable."""
+    try:
+        return parse_wav(data)
+    except WavFormatError as exc:
+        fail("WAV-FORMAT", "the file is not a well-formed WAV", received=str(exc), expected="RIFF/WAVE")
+
+
+@check("WAV-RATE")
+def rate_matches_details(info: WavInfo, audio: dict[str, Any]) -> None:
+    """The WAV header's sample rate is the `sampleRate` the details report."""
+    if info.sample_rate != audio.get("sampleRate"):
+        fail("WAV-RATE", "the WAV's sample rate differs from `sampleRate`", received=f"{info.sample_rate} Hz",
+             expected=f"{audio.get('sampleRate')} Hz")
+
+
+@check("WAV-DURATION")
+def length_matches_duration(info: WavInfo, duration_s: float, profile: Profile) -> None:
+    """The WAV's length (frames / rate) is the reported `duration` within the profile's tolerance."""
+    length = info.frames / info.sample_rate if info.sample_rate else 0.0
+    if abs(length - duration_s) > profile.duration_tolerance_s:
+        fail("WAV-DURATION", "the WAV's length differs from `duration`", received=f"{length:.3f} s",
+             expected=f"{duration_s:.3f} s ± {profile.duration_tolerance_s:g} s")
+
+
+@check("WAV-SAME-SOUND")
+def is_same_sound(wav: bytes, uploaded: bytes, *, lossless: bool, profile: Profile) -> float:
+    """The WAV is the uploaded sound: both decoded by the suite to mono at one rate, the normalised
+    cross-correlation at the best lag reaches the profile's threshold (lower for lossy sources, whose encoder
+    changed the waveform before the target ever saw it). Returns the correlation for the report."""
+    try:
+        reference = decode(uploaded, rate=COMPARISON_RATE)
+        candidate = decode(wav, rate=COMPARISON_RATE)
+    except MediaDecodeError as exc:
+        fail("WAV-SAME-SOUND", "the WAV cannot be decoded for comparison", received=str(exc),
+             expected="decodable PCM")
+    similarity = compare(reference.samples, candidate.samples, COMPARISON_RATE)
+    threshold = profile.same_sound_min_correlation if lossless else profile.same_sound_min_correlation_lossy
+    if not similarity.correlation >= threshold:
+        fail("WAV-SAME-SOUND", "the WAV is not the sound that was uploaded",
+             received=f"correlation {similarity.correlation:.3f} at lag {similarity.lag_s * 1000:.0f} ms",
+             expected=f">= {threshold:g} ({'lossless' if lossless else 'lossy'} source)")
+    return similarity.correlation

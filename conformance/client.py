@@ -1,0 +1,194 @@
+"""HTTP client for one actor: base URL, timeouts, typed calls, and a redacted transcript of every exchange.
+
+Every request has a deadline (the configured timeout), so a target that hangs costs one timeout per affected
+check, never the run. Transport problems become ``TargetError`` with one sentence; checks turn them into failures.
+"""
+
+from __future__ import annotations
+
+import json
+import shlex
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from conformance import __version__
+from conformance.config import Actor, Space
+from conformance.redaction import Redactor
+
+USER_AGENT = f"voice-api-conformance/{__version__}"
+BODY_EXCERPT = 600
+
+
+class TargetError(Exception):
+    """The target could not be reached or did not answer in time; the message says which and where."""
+
+
+@dataclass(slots=True)
+class Exchange:
+    """One request and its response, kept for reports (always rendered through the redactor)."""
+
+    method: str
+    url: str
+    request_headers: list[tuple[str, str]]
+    request_body: bytes
+    status: int
+    response_headers: list[tuple[str, str]]
+    response_body: bytes
+    elapsed_s: float
+
+    def render(self, redact: Redactor) -> str:
+        """A short, redacted transcript: request line, status, headers, body excerpts and a curl repro."""
+        lines = [f"> {self.method} {self.url}"]
+        lines += [f"> {k}: {v}" for k, v in redact.headers(self.request_headers)]
+        if self.request_body:
+            lines.append(f"> [{len(self.request_body)} bytes] {_excerpt(self.request_body)}")
+        lines.append(f"< {self.status} ({self.elapsed_s * 1000:.0f} ms)")
+        lines += [f"< {k}: {v}" for k, v in redact.headers(self.response_headers)]
+        if self.response_body:
+            lines.append(f"< [{len(self.response_body)} bytes] {_excerpt(self.response_body)}")
+        lines.append(f"$ {self.curl()}")
+        return redact("\n".join(lines))
+
+    def curl(self) -> str:
+        """A curl command that repeats the request, with the token left as ``$TOKEN``."""
+        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
+        for key, value in self.request_headers:
+            if key.lower() == "authorization":
+                parts += ["-H", '"Authorization: Bearer $TOKEN"']
+            elif key.lower() in ("content-type",):
+                parts += ["-H", shlex.quote(f"{key}: {value}")]
+        if self.request_body:
+            parts += ["--data-binary", "@body.json" if len(self.request_body) > 200 else shlex.quote(
+                self.request_body.decode("utf-8", "replace"))]
+        return " ".join(parts)
+
+
+def _excerpt(body: bytes) -> str:
+    text = body[:BODY_EXCERPT].decode("utf-8", "replace")
+    if not text.isprintable() and any(ord(c) < 9 for c in text):
+        return "<binary>"
+    return text + ("…" if len(body) > BODY_EXCERPT else "")
+
+
+@dataclass(slots=True)
+class Transcript:
+    """The exchanges of the current test; the plugin clears it per test and attaches it to the report."""
+
+    exchanges: list[Exchange] = field(default_factory=list)
+    limit: int = 40
+
+    def add(self, exchange: Exchange) -> None:
+        """Keep the most recent exchanges only (a test may poll many times)."""
+        self.exchanges.append(exchange)
+        del self.exchanges[: -self.limit]
+
+
+def space_path(space: Space) -> str:
+    """``spaces/{owner}/{space}`` with each segment percent-encoded (handles are path segments)."""
+    return f"spaces/{quote(space.owner, safe='')}/{quote(space.space, safe='')}"
+
+
+class ApiClient:
+    """Calls the target as one actor. ``token`` None sends no ``Authorization`` header at all."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        timeout: float,
+        token: str | None,
+        transcript: Transcript,
+        authorization: str | None = None,
+        on_exchange: Callable[[Exchange], None] | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/") + "/"
+        self.timeout = timeout
+        self.transcript = transcript
+        self._on_exchange = on_exchange
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json, */*"}
+        if authorization is not None:
+            headers["Authorization"] = authorization
+        elif token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout),
+                                  follow_redirects=False)
+
+    def close(self) -> None:
+        """Release connections."""
+        self._http.close()
+
+    def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
+                headers: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None) -> httpx.Response:
+        """Send one request; transport failures and timeouts raise ``TargetError``."""
+        if json_body is not None:
+            content = json.dumps(json_body).encode()
+            headers = {"Content-Type": "application/json", **(headers or {})}
+        try:
+            response = self._http.request(method, path.lstrip("/"), content=content, headers=headers, params=params)
+        except httpx.TimeoutException:
+            raise TargetError(f"{method} {self.base_url}{path} did not answer within {self.timeout:g} s") from None
+        except httpx.HTTPError as exc:
+            raise TargetError(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from None
+        exchange = Exchange(
+            method=method, url=str(response.request.url), request_headers=list(response.request.headers.items()),
+            request_body=content or b"", status=response.status_code, response_headers=list(response.headers.items()),
+            response_body=response.content, elapsed_s=response.elapsed.total_seconds(),
+        )
+        self.transcript.add(exchange)
+        if self._on_exchange is not None:
+            self._on_exchange(exchange)
+        return response
+
+    # --- the audio workflow ------------------------------------------------------------------------------
+    def create_audio(self, space: Space, body: Any) -> httpx.Response:
+        """``POST /spaces/{owner}/{space}/audios`` with a JSON body (a dict, or raw bytes for malformed cases)."""
+        if isinstance(body, bytes):
+            return self.request("POST", f"{space_path(space)}/audios", content=body,
+                                headers={"Content-Type": "application/json"})
+        return self.request("POST", f"{space_path(space)}/audios", json_body=body)
+
+    def get_audio(self, space: Space, handle: str) -> httpx.Response:
+        """``GET /spaces/{owner}/{space}/audios/{audio}``."""
+        return self.request("GET", f"{space_path(space)}/audios/{quote(handle, safe='')}")
+
+    def get_audio_file(self, space: Space, handle: str) -> httpx.Response:
+        """``GET /spaces/{owner}/{space}/audios/{audio}/file``."""
+        return self.request("GET", f"{space_path(space)}/audios/{quote(handle, safe='')}/file",
+                            headers={"Accept": "audio/wav, */*"})
+
+    def delete_audio(self, space: Space, handle: str) -> httpx.Response:
+        """``DELETE /spaces/{owner}/{space}/audios/{audio}`` (a capability)."""
+        return self.request("DELETE", f"{space_path(space)}/audios/{quote(handle, safe='')}")
+
+    def list_audios(self, space: Space, **params: Any) -> httpx.Response:
+        """``GET /spaces/{owner}/{space}/audios`` with query parameters (``page_size`` → ``page-size``)."""
+        query = {k.replace("_", "-"): v for k, v in params.items() if v is not None}
+        return self.request("GET", f"{space_path(space)}/audios", params=query)
+
+    def sign_in(self, handle: str, password: str) -> httpx.Response:
+        """``POST /auth/credentials``."""
+        return self.request("POST", "auth/credentials", json_body={"handle": handle, "password": password})
+
+
+def session_token(*, base_url: str, timeout: float, actor: Actor, transcript: Transcript) -> str:
+    """The actor's bearer token: the configured one, or a session token from its credentials."""
+    if actor.token:
+        return actor.token
+    client = ApiClient(base_url=base_url, timeout=timeout, token=None, transcript=transcript)
+    try:
+        response = client.sign_in(actor.handle or "", actor.password or "")
+    finally:
+        client.close()
+    if response.status_code != 200:
+        raise TargetError(f"signing in as actor {actor.name!r} ({actor.handle}) answered {response.status_code}")
+    try:
+        token = response.json()["token"]
+    except (ValueError, KeyError, TypeError):
+        raise TargetError(f"signing in as actor {actor.name!r} gave no token in the answer") from None
+    if not isinstance(token, str) or not token:
+        raise TargetError(f"signing in as actor {actor.name!r} gave an empty token")
+    return token

@@ -1,0 +1,237 @@
+"""One validated configuration: where the target is, who acts, in which spaces, with which profile.
+
+Sources, in order (later wins): the reference profile → a TOML file → ``CONFORMANCE_*`` environment variables.
+Everything is checked here, before the first request, and any problem becomes one ``ConfigError`` sentence that
+names the key (contract §3). The result is immutable and passed explicitly; nothing reads globals.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from conformance.profile import Profile, ProfileError, build_profile
+
+BUDGETS = ("quick", "nightly")
+ACTORS = ("primary", "outsider")
+SPACES = ("primary", "org", "foreign", "foreign_org")
+TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile")
+ENV_PREFIX = "CONFORMANCE_"
+
+
+class ConfigError(ValueError):
+    """The configuration cannot be used; the message is one sentence meant for the user."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Actor:
+    """Someone the suite acts as: a bearer token, or a handle/password pair exchanged for one."""
+
+    name: str
+    token: str | None = None
+    handle: str | None = None
+    password: str | None = None
+
+    def secrets(self) -> tuple[str, ...]:
+        """Values that must never reach a report or the console."""
+        return tuple(v for v in (self.token, self.password) if v)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Space:
+    """A space addressed as ``/spaces/{owner}/{space}``."""
+
+    name: str
+    owner: str
+    space: str
+
+    @property
+    def label(self) -> str:
+        """``owner/space``, for messages."""
+        return f"{self.owner}/{self.space}"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Settings:
+    """The whole configuration of one run. ``base_url`` None means: start the embedded reference server."""
+
+    base_url: str | None
+    timeout: float = 10.0
+    budget: str = "quick"
+    seed: int = 20241202
+    actors: Mapping[str, Actor] = field(default_factory=dict)
+    spaces: Mapping[str, Space] = field(default_factory=dict)
+    profile: Profile = field(default_factory=build_profile)
+    source: str = "defaults"
+
+    def secrets(self) -> tuple[str, ...]:
+        """Every secret this configuration holds (for the redactor)."""
+        return tuple(s for actor in self.actors.values() for s in actor.secrets())
+
+    def with_target(self, other: Settings) -> Settings:
+        """This run's settings pointed at ``other``'s target, actors and spaces (used for the embedded server)."""
+        return replace(self, base_url=other.base_url, actors=other.actors, spaces=other.spaces)
+
+
+def load_settings(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Settings:
+    """Build settings from a TOML file, the environment and explicit overrides (CLI options), in that order."""
+    env = os.environ if env is None else env
+    path = path or env.get(ENV_PREFIX + "CONFIG") or None
+    data: dict[str, Any] = {}
+    source = "defaults"
+    if path:
+        data = _read_toml(Path(path))
+        source = str(path)
+    _merge(data, _from_env(env))
+    _merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    return _validated(data, source)
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file {path} does not exist") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"configuration file {path} cannot be read: {exc}") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"configuration file {path} is not valid TOML: {exc}") from None
+
+
+def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
+    """Translate ``CONFORMANCE_*`` variables into the TOML shape."""
+    data: dict[str, Any] = {}
+    simple = {"BASE_URL": "base_url", "TIMEOUT": "timeout", "BUDGET": "budget", "SEED": "seed"}
+    for suffix, key in simple.items():
+        if (value := env.get(ENV_PREFIX + suffix)) is not None:
+            data[key] = _env_scalar(value) if key in ("timeout", "seed") else value
+    for actor in ACTORS:
+        for part in ("token", "handle", "password"):
+            if value := env.get(f"{ENV_PREFIX}{actor.upper()}_{part.upper()}"):
+                data.setdefault("actors", {}).setdefault(actor, {})[part] = value
+    for space in SPACES:
+        if value := env.get(f"{ENV_PREFIX}SPACE_{space.upper()}"):
+            owner, _, name = value.partition("/")
+            data.setdefault("spaces", {})[space] = {"owner": owner, "space": name}
+    profile_prefix = ENV_PREFIX + "PROFILE_"
+    for name, value in env.items():
+        if name.startswith(profile_prefix):
+            key, _, sub = name[len(profile_prefix) :].lower().partition("__")
+            table = data.setdefault("profile", {})
+            if sub:
+                table.setdefault(key, {})[sub] = _env_scalar(value)
+            else:
+                table[key] = _env_scalar(value)
+    return data
+
+
+def _env_scalar(text: str) -> Any:
+    """Parse an environment value as a TOML value (``120``, ``[403, 404]``, ``true``), else keep the string."""
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(base.get(key), dict):
+            _merge(base[key], value)
+        else:
+            base[key] = dict(value) if isinstance(value, Mapping) else value
+
+
+def _validated(data: dict[str, Any], source: str) -> Settings:
+    _no_unknown(data, TOP_LEVEL_KEYS, "")
+    base_url = data.get("base_url")
+    if base_url is not None:
+        base_url = _valid_url(base_url)
+    timeout = data.get("timeout", 10.0)
+    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
+        raise ConfigError(f"'timeout' must be a number of seconds in (0, 600], got {timeout!r}")
+    budget = data.get("budget", "quick")
+    if budget not in BUDGETS:
+        raise ConfigError(f"'budget' must be one of {', '.join(BUDGETS)}, got {budget!r}")
+    seed = data.get("seed", 20241202)
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise ConfigError(f"'seed' must be an integer, got {seed!r}")
+    actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
+    spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
+    if base_url is not None:
+        if "primary" not in actors:
+            raise ConfigError("[actors.primary] is missing: give a token, or a handle and password")
+        if "primary" not in spaces:
+            raise ConfigError("[spaces.primary] is missing: give the owner and space the suite creates audios in")
+    try:
+        profile = build_profile(_table(data, "profile", None))
+    except ProfileError as exc:
+        raise ConfigError(str(exc)) from None
+    return Settings(
+        base_url=base_url, timeout=float(timeout), budget=budget, seed=seed,
+        actors=actors, spaces=spaces, profile=profile, source=source,
+    )
+
+
+def _valid_url(value: object) -> str:
+    if not isinstance(value, str):
+        raise ConfigError(f"'base_url' must be a string, got {value!r}")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"'base_url' must be an http(s) URL such as https://staging.example/v1, got {value!r}")
+    try:
+        parts.port  # noqa: B018 - raises ValueError on a bad port
+    except ValueError:
+        raise ConfigError(f"'base_url' has an invalid port: {value!r}") from None
+    return value.rstrip("/")
+
+
+def _table(data: Mapping[str, Any], key: str, allowed: tuple[str, ...] | None) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"'{key}' must be a table")
+    if allowed is not None:
+        _no_unknown(value, allowed, f"{key}.")
+    return dict(value)
+
+
+def _actor(name: str, value: object) -> Actor:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[actors.{name}] must be a table")
+    _no_unknown(value, ("token", "handle", "password"), f"actors.{name}.")
+    for key, item in value.items():
+        if not isinstance(item, str) or not item:
+            raise ConfigError(f"actors.{name}.{key} must be a non-empty string")
+    actor = Actor(name=name, token=value.get("token"), handle=value.get("handle"), password=value.get("password"))
+    if not actor.token and not (actor.handle and actor.password):
+        raise ConfigError(f"[actors.{name}] needs a token, or both a handle and a password")
+    return actor
+
+
+def _space(name: str, value: object) -> Space:
+    if not isinstance(value, Mapping):
+        raise ConfigError(f"[spaces.{name}] must be a table with owner and space")
+    _no_unknown(value, ("owner", "space"), f"spaces.{name}.")
+    owner, space = value.get("owner"), value.get("space")
+    if not isinstance(owner, str) or not owner or not isinstance(space, str) or not space:
+        raise ConfigError(f"[spaces.{name}] needs non-empty 'owner' and 'space' strings")
+    return Space(name=name, owner=owner, space=space)
+
+
+def _no_unknown(data: Mapping[str, Any], allowed: tuple[str, ...], prefix: str) -> None:
+    for key in data:
+        if key not in allowed:
+            close = difflib.get_close_matches(key, allowed, n=1)
+            hint = f" (did you mean {prefix}{close[0]!r}?)" if close else f" (known: {', '.join(allowed)})"
+            raise ConfigError(f"unknown configuration key {prefix}{key!r}{hint}")

@@ -1,0 +1,149 @@
+"""The same-sound oracle: is the candidate (the server's stored WAV) the sound that was uploaded?
+
+Both signals must already be mono float at one common rate (see :mod:`conformance.media.decode`).
+
+Waveform correlation
+    Normalised cross-correlation, maximised over lags within ``±max_lag_s``. Each lag is normalised by the
+    energies of the two *overlapping* parts, so a different length (codec padding, a truncated file) does not
+    lower the score; the length difference is reported separately, for the suite's duration check.
+    A zero-energy overlap scores 0, never NaN. Polarity counts: an inverted copy scores about -1 (no
+    legitimate conversion inverts, so that is a failure).
+Envelope correlation
+    Pearson correlation of 20 ms RMS envelopes (log-compressed, 5 ms hop), maximised over the same lag window. It
+    ignores phase, so it explains a low waveform score (a lossy codec) without being fooled by it.
+
+Thresholds were measured, not guessed (full table in ``conformance/media/README.md``; regenerate with
+``python fixtures/generate.py --similarity-table``). espeak-ng speech through PCM16 WAV, FLAC, MP3 128k and
+32k, AAC, Opus 32k and Vorbis, compared at 8 kHz (waveform / envelope):
+
+- legitimate (round trip, +50 ms decoder delay, even the codec's own loss vs the original): >= 0.989 / >= 0.967
+- impostors (silence, white noise, another sentence, same text in another voice, time-reversed, +0.5 s,
+  2x / 0.5x rate label): <= 0.087 / <= 0.467
+
+So 0.90 (lossless) and 0.80 (lossy) on the waveform, and 0.80 on the envelope, pass every legitimate case by
+>= 0.09 and fail every impostor by >= 0.33.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+COMPARE_RATE = 8000
+"""Common comparison rate. Every accepted upload is ≥ 8 kHz, speech lives below 4 kHz, and every codec is most
+faithful there; it also keeps the FFT small."""
+
+SAME_SOUND_MIN_CORRELATION = 0.90
+"""Waveform correlation a lossless source must reach (profile ``same_sound_min_correlation``)."""
+
+SAME_SOUND_MIN_CORRELATION_LOSSY = 0.80
+"""Waveform correlation a lossy source must reach (profile ``same_sound_min_correlation_lossy``)."""
+
+SAME_SOUND_MIN_ENVELOPE_CORRELATION = 0.80
+"""Envelope correlation any source must reach (profile ``same_sound_min_envelope_correlation``)."""
+
+DEFAULT_MAX_LAG_S = 0.25
+"""Largest alignment shift searched: covers encoder delay, decoder priming and resampler group delay
+(all < 60 ms) with margin, while a 0.5 s shift of the content is a failure."""
+
+ENVELOPE_WINDOW_S = 0.020
+ENVELOPE_HOP_S = 0.005
+_EPS = 1e-12
+
+
+@dataclass(frozen=True, slots=True)
+class Similarity:
+    """How alike two signals are; ``lag_s`` > 0 means the candidate starts later than the reference."""
+
+    correlation: float
+    lag_s: float
+    envelope_correlation: float
+    reference_s: float
+    candidate_s: float
+
+    @property
+    def length_difference_s(self) -> float:
+        """Candidate duration minus reference duration."""
+        return self.candidate_s - self.reference_s
+
+    def is_same_sound(
+        self,
+        min_correlation: float = SAME_SOUND_MIN_CORRELATION,
+        min_envelope_correlation: float = SAME_SOUND_MIN_ENVELOPE_CORRELATION,
+    ) -> bool:
+        """Both scores reach their thresholds (length is the caller's separate check)."""
+        return self.correlation >= min_correlation and self.envelope_correlation >= min_envelope_correlation
+
+
+def _best_normalised_lag(x: np.ndarray, y: np.ndarray, max_lag: int) -> tuple[float, int]:
+    """max over |k| <= max_lag of sum x[i] y[i+k] / sqrt(E_x(overlap) E_y(overlap)); (0.0, 0) if no energy."""
+    nx, ny = len(x), len(y)
+    size = 1 << int(np.ceil(np.log2(max(nx + ny, 2))))
+    spectrum = np.conj(np.fft.rfft(x, size)) * np.fft.rfft(y, size)
+    full = np.fft.irfft(spectrum, size)
+    lags = np.arange(-min(max_lag, nx - 1), min(max_lag, ny - 1) + 1)
+    numerator = full[lags % size]
+    cx = np.concatenate(([0.0], np.cumsum(x * x)))
+    cy = np.concatenate(([0.0], np.cumsum(y * y)))
+    start = np.maximum(0, -lags)  # first x index of the overlap
+    stop = np.minimum(nx, ny - lags)  # one past the last x index
+    ex = cx[stop] - cx[start]
+    ey = cy[stop + lags] - cy[start + lags]
+    denominator = np.sqrt(ex * ey)
+    valid = (ex > _EPS) & (ey > _EPS) & (stop > start)
+    scores = np.where(valid, numerator / np.where(valid, denominator, 1.0), 0.0)
+    if not valid.any():
+        return 0.0, 0
+    best = int(np.argmax(scores))
+    return float(np.clip(scores[best], -1.0, 1.0)), int(lags[best])
+
+
+def _envelope(samples: np.ndarray, window: int, hop: int) -> np.ndarray:
+    """log10 RMS over ``window`` samples, every ``hop`` samples (a hop finer than the window keeps the lag
+    resolution fine enough that a few ms of codec delay cannot misalign the frames)."""
+    if len(samples) < window:
+        return np.zeros(0)
+    power = np.concatenate(([0.0], np.cumsum(samples * samples)))
+    starts = np.arange(0, len(samples) - window + 1, hop)
+    rms = np.sqrt(np.maximum(power[starts + window] - power[starts], 0.0) / window)
+    return np.log10(rms + 1e-4)
+
+
+def _envelope_correlation(x: np.ndarray, y: np.ndarray, max_lag: int) -> float:
+    """Pearson correlation of two envelopes, maximised over lags; 0 when either is flat."""
+    best = 0.0
+    for lag in range(-max_lag, max_lag + 1):
+        a, b = _overlap(x, y, lag)
+        if len(a) < 3:
+            continue
+        a, b = a - a.mean(), b - b.mean()
+        denominator = np.sqrt(np.dot(a, a) * np.dot(b, b))
+        if denominator > _EPS:
+            best = max(best, float(np.dot(a, b) / denominator))
+    return best
+
+
+def _overlap(x: np.ndarray, y: np.ndarray, lag: int) -> tuple[np.ndarray, np.ndarray]:
+    """x[i] and y[i + lag] over every i where both exist."""
+    start = max(0, -lag)
+    stop = min(len(x), len(y) - lag)
+    if stop <= start:
+        return x[:0], y[:0]
+    return x[start:stop], y[start + lag : stop + lag]
+
+
+def compare(
+    reference: np.ndarray, candidate: np.ndarray, rate: int, *, max_lag_s: float = DEFAULT_MAX_LAG_S
+) -> Similarity:
+    """Score ``candidate`` against ``reference`` (both mono, at ``rate``)."""
+    x = np.asarray(reference, dtype=np.float64).reshape(-1)
+    y = np.asarray(candidate, dtype=np.float64).reshape(-1)
+    reference_s, candidate_s = len(x) / rate, len(y) / rate
+    if len(x) == 0 or len(y) == 0:
+        return Similarity(0.0, 0.0, 0.0, reference_s, candidate_s)
+    max_lag = max(0, round(max_lag_s * rate))
+    correlation, lag = _best_normalised_lag(x, y, max_lag)
+    window, hop = max(1, round(ENVELOPE_WINDOW_S * rate)), max(1, round(ENVELOPE_HOP_S * rate))
+    envelope = _envelope_correlation(_envelope(x, window, hop), _envelope(y, window, hop), max_lag // hop)
+    return Similarity(correlation, lag / rate, envelope, reference_s, candidate_s)

@@ -1,0 +1,237 @@
+"""The pytest plugin: options, markers, the run's state, the target's lifecycle, and redacted reporting.
+
+Loaded with ``-p conformance.plugin`` (the ``conformance`` CLI does it). State lives in ``config.stash`` under typed
+keys, never in module globals. Every report passes through the redactor before pytest writes it anywhere.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import subprocess
+import tempfile
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance import __version__, requirements
+from conformance.client import TargetError, Transcript
+from conformance.config import ConfigError, Settings, load_settings
+from conformance.redaction import Redactor
+from conformance.resources import Leak, Resources
+from conformance.target import embedded_reference, probe
+
+
+@dataclass(slots=True)
+class RunState:
+    """Everything one run knows, shared by the fixtures and the reporting hooks."""
+
+    settings: Settings
+    redactor: Redactor
+    run_id: str
+    reports_dir: Path
+    transcript: Transcript = field(default_factory=Transcript)
+    resources: Resources = field(default_factory=Resources)
+    results: list[dict[str, Any]] = field(default_factory=list)
+    leaks: list[Leak] = field(default_factory=list)
+    started: str = field(default_factory=lambda: _now())
+    stack: ExitStack = field(default_factory=ExitStack)
+    embedded: bool = False
+
+
+STATE_KEY = pytest.StashKey[RunState]()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Options of the "conformance" group."""
+    group = parser.getgroup("conformance", "voice API conformance")
+    group.addoption("--conformance-config", metavar="FILE", help="Suite configuration (TOML); env CONFORMANCE_CONFIG")
+    group.addoption("--target", dest="conformance_target", metavar="URL",
+                    help="Base URL of the target, e.g. https://staging.example/v1 (default: embedded reference)")
+    group.addoption("--budget", dest="conformance_budget", choices=("quick", "nightly"), help="Run budget")
+    group.addoption("--seed", dest="conformance_seed", type=int, help="Seed for generated data")
+    group.addoption("--reports-dir", dest="conformance_reports", metavar="DIR", default="reports",
+                    help="Where the certification summary is written (default: reports)")
+    group.addoption("--reference-fault", dest="conformance_faults", action="append", default=[], metavar="NAME",
+                    help="Start the embedded reference server with this planted fault (self-tests only)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Register markers, load and validate the configuration (before any request)."""
+    config.addinivalue_line("markers", "requirement(*ids): the requirement ids this test checks")
+    config.addinivalue_line("markers", "capability(name): the profile capability this test needs")
+    if hasattr(config, "workerinput"):
+        return
+    overrides = {"base_url": config.getoption("conformance_target"),
+                 "budget": config.getoption("conformance_budget"), "seed": config.getoption("conformance_seed")}
+    try:
+        settings = load_settings(config.getoption("conformance_config"), overrides=overrides)
+    except ConfigError as exc:
+        raise pytest.UsageError(f"conformance configuration: {exc}") from None
+    state = RunState(settings=settings, redactor=Redactor(settings.secrets()), run_id=secrets.token_hex(4),
+                     reports_dir=Path(config.getoption("conformance_reports")))
+    config.stash[STATE_KEY] = state
+    from conformance import pytest_fixtures
+
+    config.pluginmanager.register(pytest_fixtures, "conformance-fixtures")
+    if config.pluginmanager.hasplugin("html"):
+        from conformance import report_html
+
+        config.pluginmanager.register(report_html, "conformance-html")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Every scenario declares known requirement ids; they become JUnit properties."""
+    for item in items:
+        ids = requirement_ids(item)
+        unknown = [i for i in ids if i not in requirements.CATALOGUE]
+        if unknown:
+            raise pytest.UsageError(f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}")
+        if not ids and STATE_KEY in config.stash:
+            raise pytest.UsageError(f"{item.nodeid}: declares no requirement id (@pytest.mark.requirement)")
+        for requirement_id in ids:
+            item.user_properties.append(("requirement", requirement_id))
+            item.user_properties.append(("level", requirements.get(requirement_id).level.value))
+
+
+def requirement_ids(item: pytest.Item) -> list[str]:
+    """The requirement ids an item declares, in order."""
+    return [rid for mark in item.iter_markers("requirement") for rid in mark.args]
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Resolve the target: the configured URL (probed), or the embedded reference server."""
+    state = session.config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    settings = state.settings
+    try:
+        if settings.base_url is None:
+            workdir = Path(state.stack.enter_context(tempfile.TemporaryDirectory(prefix="conformance-ref-")))
+            server = state.stack.enter_context(
+                embedded_reference(workdir, faults=session.config.getoption("conformance_faults")))
+            settings = settings.with_target(load_settings(server.config_path))
+            state.embedded = True
+        assert settings.base_url is not None
+        probe(settings.base_url, settings.timeout)
+    except (TargetError, ConfigError, OSError, subprocess.SubprocessError) as exc:
+        state.stack.close()
+        pytest.exit(f"conformance: {exc}", returncode=2)
+    state.settings = settings
+    state.redactor.add(*settings.secrets())
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """Each test's transcript starts empty."""
+    state = item.config.stash.get(STATE_KEY, None)
+    if state is not None:
+        state.transcript.exchanges.clear()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """Attach requirement ids and the redacted transcript; scrub secrets from everything the report carries."""
+    report = yield
+    state = item.config.stash.get(STATE_KEY, None)
+    if state is None:
+        return report
+    report.requirements = requirement_ids(item)  # type: ignore[attr-defined]
+    failure = getattr(call.excinfo, "value", None) if call.excinfo else None
+    report.failed_requirement = getattr(failure, "requirement", None)  # type: ignore[attr-defined]
+    redact = state.redactor
+    if report.when == "call" or report.outcome != "passed":
+        transcript = "\n\n".join(e.render(redact) for e in state.transcript.exchanges)
+        if transcript:
+            report.sections.append(("HTTP transcript", transcript))
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
+        path, line, reason = report.longrepr
+        report.longrepr = (path, line, redact(reason))
+    elif report.longrepr is not None:
+        report.longrepr = redact(str(report.longrepr))
+    report.sections = [(title, redact(text)) for title, text in report.sections]
+    if report.when == "call" or report.outcome != "passed":
+        _record(state, report)
+    return report
+
+
+def _record(state: RunState, report: pytest.TestReport) -> None:
+    outcome = report.outcome
+    reason = ""
+    if report.skipped and isinstance(report.longrepr, tuple):
+        reason = str(report.longrepr[2])
+    elif report.failed:
+        reason = str(report.longrepr).strip().splitlines()[-1][:300] if report.longrepr else ""
+        outcome = "failed" if report.when == "call" else "error"
+    state.results.append({
+        "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
+        "requirements": getattr(report, "requirements", []),
+        "failed_requirement": getattr(report, "failed_requirement", None),
+        "duration_s": round(report.duration, 3), "reason": state.redactor(reason),
+    })
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Delete what the run created, write the certification summary, stop the embedded server."""
+    state = session.config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    try:
+        if state.settings.base_url is not None and state.resources.created():
+            from conformance.pytest_fixtures import client_factory
+
+            clients = client_factory(state)
+            try:
+                state.leaks = state.resources.sweep(clients, can_delete=state.settings.profile.has("delete"))
+            finally:
+                clients.close_all()
+        _write_summary(state, exitstatus)
+    finally:
+        state.stack.close()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """The leak report and the verdict file's location."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is None:
+        return
+    for leak in state.leaks:
+        terminalreporter.write_line(f"LEAK {leak.audio.space.label}/{leak.audio.handle}: {leak.reason}")
+
+
+def _write_summary(state: RunState, exitstatus: int) -> None:
+    """``certification.json``: target, profile, and per requirement the worst outcome of its tests."""
+    from conformance.outcomes import roll_up
+
+    per_requirement = roll_up(state.results)
+    failed = sorted(rid for rid, outcome in per_requirement.items() if outcome == "fail")
+    undecided = sorted(rid for rid, outcome in per_requirement.items() if outcome == "error")
+    summary = {
+        "suite_version": __version__,
+        "target": state.settings.base_url,
+        "embedded_reference": state.embedded,
+        "profile": state.settings.profile.as_dict(),
+        "budget": state.settings.budget,
+        "seed": state.settings.seed,
+        "run_id": state.run_id,
+        "started": state.started,
+        "finished": _now(),
+        "verdict": "conforms" if not failed and not undecided and exitstatus == 0 else "does not conform",
+        "failed_requirements": failed,
+        "undecided_requirements": undecided,
+        "requirements": {rid: {"outcome": outcome, "level": requirements.get(rid).level.value,
+                               "title": requirements.get(rid).title} for rid, outcome in per_requirement.items()},
+        "leaks": [{"space": leak.audio.space.label, "handle": leak.audio.handle, "reason": leak.reason}
+                  for leak in state.leaks],
+        "tests": state.results,
+    }
+    state.reports_dir.mkdir(parents=True, exist_ok=True)
+    text = state.redactor(json.dumps(summary, indent=2, ensure_ascii=False))
+    (state.reports_dir / "certification.json").write_text(text + "\n", encoding="utf-8")

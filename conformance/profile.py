@@ -1,0 +1,152 @@
+"""The target's profile: every value the public docs leave open, and the capabilities it declares.
+
+Checks never hard-code one of these values (contract §1, level PROFILE): they read it from here. The defaults are
+the reference server's choices, kept as data in ``profiles/reference.toml``; a configuration overrides any key.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass, fields
+from importlib import resources
+from typing import Any
+
+REJECT_REASONS = ("malformed", "bad_base64", "empty", "too_large", "undecodable", "invalid_audio")
+CAPABILITIES = ("delete", "raw_upload")
+
+
+class ProfileError(ValueError):
+    """A profile value is missing, unknown or of the wrong type; the message names the key."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Profile:
+    """Validated, immutable profile values (see ``profiles/reference.toml`` for what each one means)."""
+
+    unauthenticated_statuses: tuple[int, ...]
+    denied_statuses: tuple[int, ...]
+    processing: str
+    processing_timeout_s: float
+    poll_interval_s: float
+    max_file_bytes: int
+    max_duration_s: float
+    min_sample_rate: int
+    max_channels: int
+    max_stored_sample_rate: int
+    strict_reject_statuses: bool
+    reject_statuses: dict[str, int]
+    duration_tolerance_s: float
+    same_sound_min_correlation: float
+    same_sound_min_correlation_lossy: float
+    clock_skew_s: float
+    capabilities: dict[str, bool]
+
+    def has(self, capability: str) -> bool:
+        """Whether the target declares ``capability`` (an unknown name is a programming error)."""
+        if capability not in CAPABILITIES:
+            raise KeyError(capability)
+        return self.capabilities[capability]
+
+    def reject_status_ok(self, reason: str, status: int) -> bool:
+        """Whether ``status`` is an acceptable answer to an upload rejected for ``reason``."""
+        if self.strict_reject_statuses:
+            return status == self.reject_statuses[reason]
+        return 400 <= status < 500
+
+    def expected_reject(self, reason: str) -> str:
+        """Human text of what a rejection for ``reason`` must answer, for failure messages."""
+        return str(self.reject_statuses[reason]) if self.strict_reject_statuses else "any 4xx"
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain values, for reports."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+
+def reference_defaults() -> dict[str, Any]:
+    """The reference server's profile, read from the packaged TOML file."""
+    text = resources.files("conformance").joinpath("profiles/reference.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def build_profile(overrides: dict[str, Any] | None = None) -> Profile:
+    """Merge ``overrides`` over the reference defaults and validate every value."""
+    data = reference_defaults()
+    for key, value in (overrides or {}).items():
+        if key not in data:
+            raise ProfileError(f"unknown profile key {key!r}{_did_you_mean(key, data)}")
+        if isinstance(data[key], dict):
+            if not isinstance(value, dict):
+                raise ProfileError(f"profile key {key!r} must be a table")
+            for sub in value:
+                if sub not in data[key]:
+                    raise ProfileError(f"unknown profile key {key}.{sub}{_did_you_mean(sub, data[key])}")
+            data[key] = {**data[key], **value}
+        else:
+            data[key] = value
+    return _validated(data)
+
+
+def _validated(data: dict[str, Any]) -> Profile:
+    def status_list(key: str) -> tuple[int, ...]:
+        value = data[key]
+        if not isinstance(value, list) or not value or not all(_is_status(v) for v in value):
+            raise ProfileError(f"profile key {key!r} must be a non-empty list of HTTP status codes, got {value!r}")
+        return tuple(value)
+
+    def number(key: str, *, minimum: float = 0.0) -> float:
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
+            raise ProfileError(f"profile key {key!r} must be a number >= {minimum}, got {value!r}")
+        return float(value)
+
+    def integer(key: str, *, minimum: int = 0) -> int:
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, int) or value < minimum:
+            raise ProfileError(f"profile key {key!r} must be an integer >= {minimum}, got {value!r}")
+        return value
+
+    if data["processing"] not in ("sync", "async"):
+        raise ProfileError(f"profile key 'processing' must be \"sync\" or \"async\", got {data['processing']!r}")
+    if not isinstance(data["strict_reject_statuses"], bool):
+        raise ProfileError("profile key 'strict_reject_statuses' must be true or false")
+    rejects = data["reject_statuses"]
+    for reason in REJECT_REASONS:
+        if not _is_status(rejects.get(reason)) or not 400 <= rejects[reason] < 500:
+            got = rejects.get(reason)
+            raise ProfileError(f"profile key reject_statuses.{reason} must be a 4xx status, got {got!r}")
+    caps = data["capabilities"]
+    for cap in CAPABILITIES:
+        if not isinstance(caps.get(cap), bool):
+            raise ProfileError(f"profile key capabilities.{cap} must be true or false")
+    for key in ("same_sound_min_correlation", "same_sound_min_correlation_lossy"):
+        if not 0.0 < number(key) <= 1.0:
+            raise ProfileError(f"profile key {key!r} must be in (0, 1]")
+    return Profile(
+        unauthenticated_statuses=status_list("unauthenticated_statuses"),
+        denied_statuses=status_list("denied_statuses"),
+        processing=data["processing"],
+        processing_timeout_s=number("processing_timeout_s"),
+        poll_interval_s=number("poll_interval_s", minimum=0.01),
+        max_file_bytes=integer("max_file_bytes", minimum=1),
+        max_duration_s=number("max_duration_s", minimum=0.001),
+        min_sample_rate=integer("min_sample_rate", minimum=1),
+        max_channels=integer("max_channels", minimum=1),
+        max_stored_sample_rate=integer("max_stored_sample_rate", minimum=1),
+        strict_reject_statuses=data["strict_reject_statuses"],
+        reject_statuses=dict(rejects),
+        duration_tolerance_s=number("duration_tolerance_s"),
+        same_sound_min_correlation=number("same_sound_min_correlation"),
+        same_sound_min_correlation_lossy=number("same_sound_min_correlation_lossy"),
+        clock_skew_s=number("clock_skew_s"),
+        capabilities=dict(caps),
+    )
+
+
+def _is_status(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 100 <= value <= 599
+
+
+def _did_you_mean(key: str, known: dict[str, Any]) -> str:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""

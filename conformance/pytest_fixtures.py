@@ -1,0 +1,145 @@
+"""Fixtures the scenarios use: settings, profile, one client per actor, spaces, the corpus, cached uploads.
+
+Registered by ``conformance.plugin`` once the configuration is valid. A scenario that needs an actor or a space
+the configuration does not name is skipped as ``disabled``, and one that needs an undeclared capability as
+``unsupported`` — never silently passed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+
+from conformance.client import ApiClient, TargetError, session_token
+from conformance.config import Settings, Space
+from conformance.manifest import ManifestError, MediaCase, load_manifest
+from conformance.plugin import STATE_KEY, RunState
+from conformance.profile import Profile
+from conformance.resources import Resources
+from conformance.workflow import Upload, UploadCache, upload
+
+
+class ClientFactory:
+    """One client per actor for the run, created on first use; a token from credentials is learned as a secret."""
+
+    def __init__(self, state: RunState) -> None:
+        self._state = state
+        self._clients: dict[str, ApiClient] = {}
+
+    def __call__(self, actor: str) -> ApiClient:
+        if actor not in self._clients:
+            settings = self._state.settings
+            if actor not in settings.actors:
+                pytest.skip(f"disabled: no [actors.{actor}] in the configuration")
+            assert settings.base_url is not None
+            token = session_token(base_url=settings.base_url, timeout=settings.timeout,
+                                  actor=settings.actors[actor], transcript=self._state.transcript)
+            self._state.redactor.add(token)
+            self._clients[actor] = self.raw(token=token)
+        return self._clients[actor]
+
+    def raw(self, *, token: str | None = None, authorization: str | None = None) -> ApiClient:
+        """A client with an arbitrary token or ``Authorization`` value (or none), for authentication cases."""
+        settings = self._state.settings
+        assert settings.base_url is not None
+        return ApiClient(base_url=settings.base_url, timeout=settings.timeout, token=token,
+                         authorization=authorization, transcript=self._state.transcript)
+
+    def close_all(self) -> None:
+        """Release every client's connections."""
+        for client in self._clients.values():
+            client.close()
+        self._clients.clear()
+
+
+def client_factory(state: RunState) -> ClientFactory:
+    """A client factory bound to the run's state (also used by the session-end sweep)."""
+    return ClientFactory(state)
+
+
+@pytest.fixture(scope="session")
+def run_state(request: pytest.FixtureRequest) -> RunState:
+    """The run's shared state."""
+    return request.config.stash[STATE_KEY]
+
+
+@pytest.fixture(scope="session")
+def settings(run_state: RunState) -> Settings:
+    """The resolved configuration (target known)."""
+    return run_state.settings
+
+
+@pytest.fixture(scope="session")
+def profile(settings: Settings) -> Profile:
+    """The target's profile."""
+    return settings.profile
+
+
+@pytest.fixture(scope="session")
+def run_id(run_state: RunState) -> str:
+    """A short id unique to this run, put in every alias the run creates (runs never collide)."""
+    return run_state.run_id
+
+
+@pytest.fixture(scope="session")
+def resources(run_state: RunState) -> Resources:
+    """The record of what the run created."""
+    return run_state.resources
+
+
+@pytest.fixture(scope="session")
+def client_for(run_state: RunState) -> Iterator[ClientFactory]:
+    """``client_for("primary")`` → the actor's client (skips as disabled when the actor is not configured)."""
+    factory = ClientFactory(run_state)
+    yield factory
+    factory.close_all()
+
+
+@pytest.fixture(scope="session")
+def space_for(settings: Settings) -> Callable[[str], Space]:
+    """``space_for("org")`` → the configured space (skips as disabled when it is not configured)."""
+
+    def get(name: str) -> Space:
+        if name not in settings.spaces:
+            pytest.skip(f"disabled: no [spaces.{name}] in the configuration")
+        return settings.spaces[name]
+
+    return get
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[MediaCase]:
+    """The fixture media corpus."""
+    try:
+        return load_manifest()
+    except ManifestError as exc:
+        pytest.fail(str(exc), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def upload_cache() -> UploadCache:
+    """Uploads made once per run and shared by the tests that check them."""
+    return UploadCache()
+
+
+@pytest.fixture(scope="session")
+def uploaded(client_for: ClientFactory, space_for: Callable[[str], Space], profile: Profile, resources: Resources,
+             upload_cache: UploadCache, run_id: str) -> Callable[..., Upload]:
+    """``uploaded(media, alias=True, actor="primary", space="primary")`` → the (cached) upload of ``media``."""
+
+    def get(media: MediaCase, *, alias: bool = True, actor: str = "primary", space: str = "primary") -> Upload:
+        name = f"{run_id}-{media.id}" if alias else None
+        try:
+            return upload_cache.get_or_upload(client_for(actor), actor, space_for(space), media, name,
+                                              profile=profile, resources=resources)
+        except TargetError as exc:
+            pytest.fail(f"upload of {media.id}: {exc}", pytrace=False)
+
+    return get
+
+
+def fresh_upload(client: ApiClient, actor: str, space: Space, media: MediaCase, alias: str | None, *,
+                 profile: Profile, resources: Resources) -> Upload:
+    """An upload that is not cached (for scenarios that change or delete what they upload)."""
+    return upload(client, actor, space, media, alias, profile=profile, resources=resources)

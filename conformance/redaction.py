@@ -1,0 +1,47 @@
+"""The one scrubber every writer calls: secrets never reach a report, a log or the console.
+
+It knows the configured secrets (tokens, passwords, API keys, and tokens learned during the run) and the shapes
+secrets come in even when unknown (``Authorization`` headers, ``"token": "..."`` and ``"password": "..."`` JSON
+members). It is pure and small on purpose: redaction at the writer, not at call sites.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+MARKER = "[REDACTED]"
+_SHAPES = (
+    re.compile(r"(?i)(authorization\s*[:=]\s*)(\"?)(bearer|basic)?\s*[^\s\"',}]+"),
+    re.compile(r"(?i)(\"(?:token|password|secret|api[_-]?key)\"\s*:\s*)(\")[^\"]*\""),
+    re.compile(r"(?i)(\b(?:token|password|secret)=)()[^\s&\"']+"),
+)
+
+
+class Redactor:
+    """Replaces known secrets and secret-shaped text with ``[REDACTED]``; learns new secrets as the run goes."""
+
+    __slots__ = ("_secrets",)
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self._secrets: set[str] = set()
+        self.add(*secrets)
+
+    def add(self, *secrets: str | None) -> None:
+        """Remember more secrets (e.g. a session token obtained from credentials). Short strings are ignored:
+        redacting ``"a"`` everywhere would destroy reports and protect nothing."""
+        self._secrets.update(s for s in secrets if s and len(s) >= 6)
+
+    def __call__(self, text: str) -> str:
+        """``text`` with every secret replaced by the marker."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            if secret in text:
+                text = text.replace(secret, MARKER)
+        for shape in _SHAPES:
+            text = shape.sub(lambda m: f"{m.group(1)}{m.group(2)}{MARKER}{m.group(2)}", text)
+        return text
+
+    def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+        """Header pairs with credential-bearing values replaced."""
+        sensitive = {"authorization", "cookie", "set-cookie", "proxy-authorization", "x-api-key"}
+        return [(k, MARKER if k.lower() in sensitive else self(v)) for k, v in headers]

@@ -1,0 +1,159 @@
+"""Application factory: routes, error mapping and the transport middlewares.
+
+``create_app(settings)`` builds an independent server instance (no module-level state), so tests can run a
+correct server and faulty variants side by side. Middlewares, outermost first:
+
+1. ``ServerTimingMiddleware`` — every response, errors included, carries ``Server-Timing: app;dur=<ms>``.
+2. ``CatchAllMiddleware`` — an unexpected exception becomes a generic 500 problem; the traceback goes to
+   stderr only.
+3. ``PathGuardMiddleware`` — percent-encoded ``/`` or ``\\`` in the raw path is a 404: no handle contains
+   them, and decoding them would let ``alice%2Fmain`` address another route.
+4. ``BodyLimitMiddleware`` — a backstop on every request body (routes apply tighter limits themselves).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from starlette.applications import Starlette
+from starlette.datastructures import MutableHeaders
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from . import faults, routes_audios, routes_auth, routes_meta
+from .errors import ApiError, PayloadTooLarge, Unauthorized
+from .problems import GENERIC_500, client_detail, problem_response, www_authenticate
+from .service import Service
+from .settings import Settings
+
+LOG = logging.getLogger("conformance.reference")
+
+
+class ServerTimingMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed_send(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                elapsed_ms = (time.perf_counter() - started) * 1000
+                MutableHeaders(scope=message).append("Server-Timing", f"app;dur={elapsed_ms:.3f}")
+            await send(message)
+
+        await self.app(scope, receive, timed_send)
+
+
+class CatchAllMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        response_started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal response_started
+            if message["type"] == "http.response.start":
+                response_started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception:
+            LOG.exception("unexpected error in %s %s", scope.get("method"), scope.get("path"))
+            if response_started:
+                raise
+            await problem_response(500, GENERIC_500)(scope, receive, send)
+
+
+class PathGuardMiddleware:
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        raw = scope.get("raw_path") or b""
+        if scope["type"] == "http" and (b"%2f" in raw.lower() or b"%5c" in raw.lower()):
+            await problem_response(404, "No such resource.")(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
+
+
+class BodyLimitMiddleware:
+    def __init__(self, app: ASGIApp, limit: int | None) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or self.limit is None:
+            await self.app(scope, receive, send)
+            return
+        received = 0
+        limit = self.limit
+
+        async def limited_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def allowed_methods(request: Request) -> str:
+    """Every method of every route matching the path (Starlette alone reports only the first route's)."""
+    methods: set[str] = set()
+    for route in request.app.routes:
+        match, _ = route.matches(request.scope)
+        if match != Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return ", ".join(sorted(methods))
+
+
+def create_app(settings: Settings) -> Starlette:
+    """A complete server instance over ``settings`` (database, limits, faults)."""
+
+    async def api_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, ApiError)
+        headers = www_authenticate(settings, token_sent=exc.token_sent) if isinstance(exc, Unauthorized) else None
+        return problem_response(exc.status, client_detail(settings, exc.status, exc.detail, exc), headers)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, HTTPException)
+        if exc.status_code == 405:
+            detail = f"The method {request.method} is not allowed on this path."
+            headers = {"Allow": allowed_methods(request)}
+            return problem_response(405, client_detail(settings, 405, detail, exc), headers)
+        detail = "No such resource." if exc.status_code == 404 else str(exc.detail)
+        return problem_response(exc.status_code, client_detail(settings, exc.status_code, detail, exc))
+
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        return problem_response(500, GENERIC_500)
+
+    body_limit = None if faults.active(settings, "oversize-accepted") else settings.limits.max_body_bytes
+    app = Starlette(
+        routes=[*routes_meta.ROUTES, *routes_auth.ROUTES, *routes_audios.ROUTES],
+        middleware=[
+            Middleware(ServerTimingMiddleware),
+            Middleware(CatchAllMiddleware),
+            Middleware(PathGuardMiddleware),
+            Middleware(BodyLimitMiddleware, limit=body_limit),
+        ],
+        exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
+    )
+    app.state.service = Service(settings)
+    return app

@@ -1,0 +1,75 @@
+"""Helpers shared by the route modules: the service handle, authentication, bodies and JSON answers."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING
+
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import Response
+
+from .errors import BadRequest, PayloadTooLarge, UnsupportedMediaType
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from .models import User
+    from .service import Service
+
+
+def service_of(request: Request) -> Service:
+    """The app's service (created by create_app, stored on app.state: no module-level state)."""
+    return request.app.state.service
+
+
+async def caller(request: Request) -> User:
+    """Authenticate the request (401 first, before anything else is looked at)."""
+    service = service_of(request)
+    return await run_in_threadpool(service.access.authenticate, request.headers.get("authorization"))
+
+
+def media_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+
+
+def require_json(request: Request) -> None:
+    kind = media_type(request)
+    if kind != "application/json" and not (kind.startswith("application/") and kind.endswith("+json")):
+        raise UnsupportedMediaType("The body must be application/json.")
+
+
+def require_octet_stream(request: Request) -> None:
+    if media_type(request) != "application/octet-stream":
+        raise UnsupportedMediaType("The body must be application/octet-stream.")
+
+
+async def read_body(request: Request, limit: int | None) -> bytes:
+    """The request body; 413 from Content-Length or as soon as the bytes read pass ``limit``."""
+    declared = request.headers.get("content-length", "")
+    if limit is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if limit is not None and size > limit:
+            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def parse_json(raw: bytes) -> object:
+    """A JSON document in UTF-8; anything else (other encodings, BOM, deep nesting) is a 400."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("The body is not valid UTF-8.") from None
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise BadRequest("The body is not valid JSON.") from None
+
+
+def json_response(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    return Response(body, status_code=status, media_type="application/json", headers=headers)

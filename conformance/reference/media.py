@@ -1,0 +1,220 @@
+"""Media rules and conversion: Base64 → bytes → PyAV decode → WAV PCM16 mono.
+
+The rules are applied in the order of docs/decisions.md (Upload, steps 5–9). Every failure is a
+:class:`MediaRejected` with the status the contract assigns, so a corrupt or hostile file can never turn
+into a 5xx: all error classes PyAV and its container access raise are caught here.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import re
+import struct
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import av
+import av.error
+import numpy as np
+
+from .errors import MediaRejected
+
+if TYPE_CHECKING:
+    from av.audio.stream import AudioStream
+    from av.container import InputContainer
+
+    from .settings import Limits
+
+#: Demuxers the server is willing to run (defence in depth: no playlists, no image or subtitle demuxers).
+#: Checked to accept wav, mp3, flac, ogg (opus), opus/webm/mka, m4a/mp4/mov/3gp, aiff, caf, amr, asf/wma,
+#: au, wv, w64 and raw ADTS aac.
+FORMAT_WHITELIST = "wav,w64,mp3,flac,ogg,mov,mp4,m4a,3gp,3g2,mj2,matroska,webm,aiff,amr,aac,caf,wv,asf,au"
+
+#: Everything PyAV, FFmpeg or container/stream access may raise on hostile input.
+AV_ERRORS: tuple[type[BaseException], ...] = (
+    av.error.FFmpegError,
+    ValueError,
+    OSError,
+    IndexError,
+    StopIteration,
+    EOFError,
+    KeyError,
+    OverflowError,
+    ZeroDivisionError,
+    MemoryError,
+)
+
+_STRICT_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_DATA_URI = re.compile(r"^data:[^,]*,")
+WAV_HEADER_BYTES = 44
+
+
+@dataclass(frozen=True, slots=True)
+class ConvertedAudio:
+    """The stored form of an audio: a canonical 44-byte-header WAV, PCM16 mono."""
+
+    wav: bytes
+    sample_rate: int
+    frames: int
+
+
+def decode_base64(text: str, *, lenient: bool = False) -> bytes:
+    """Strict RFC 4648 Base64 (standard alphabet, padding, nothing else); ``lenient`` is for a fault only."""
+    if lenient:
+        return _decode_base64_lenient(text)
+    if len(text) % 4 != 0 or not _STRICT_BASE64.fullmatch(text):
+        raise MediaRejected(400, "The file is not strict Base64 (standard alphabet, padding, no whitespace).")
+    try:
+        return base64.b64decode(text, validate=True)
+    except (binascii.Error, ValueError):
+        raise MediaRejected(400, "The file is not strict Base64 (standard alphabet, padding, no whitespace).") from None
+
+
+def _decode_base64_lenient(text: str) -> bytes:
+    """What a sloppy server does: drop a data-URI prefix and whitespace, accept url-safe, fix padding."""
+    cleaned = "".join(_DATA_URI.sub("", text).split()).replace("-", "+").replace("_", "/").rstrip("=")
+    cleaned += "=" * (-len(cleaned) % 4)
+    try:
+        return base64.b64decode(cleaned, validate=False)
+    except (binascii.Error, ValueError):
+        raise MediaRejected(400, "The file is not Base64.") from None
+
+
+def check_file_size(data: bytes, limits: Limits, *, enforce_max: bool = True) -> None:
+    """Step 6: an empty file is a client mistake (400); one over the limit is 413."""
+    if not data:
+        raise MediaRejected(400, "The file is empty.")
+    if enforce_max and len(data) > limits.max_file_bytes:
+        raise MediaRejected(413, f"The file is larger than {limits.max_file_bytes} bytes.")
+
+
+def convert_to_wav(data: bytes, limits: Limits) -> ConvertedAudio:
+    """Steps 7–9: decode with PyAV and convert to WAV PCM16 mono at min(source rate, cap)."""
+    try:
+        container = av.open(io.BytesIO(data), mode="r", options={"format_whitelist": FORMAT_WHITELIST})
+    except AV_ERRORS:
+        raise MediaRejected(415, "The file is not a media format the server can decode.") from None
+    try:
+        stream = _first_audio_stream(container)
+        _check_declared_parameters(stream, limits)
+        return _decode(container, stream, limits)
+    finally:
+        try:
+            container.close()
+        except AV_ERRORS:
+            pass
+
+
+def _first_audio_stream(container: InputContainer) -> AudioStream:
+    try:
+        streams = container.streams.audio
+        if len(streams) == 0:
+            raise MediaRejected(415, "The file has no audio stream.")
+        return streams[0]
+    except AV_ERRORS:
+        raise MediaRejected(415, "The file has no audio stream the server can read.") from None
+
+
+def _check_declared_parameters(stream: AudioStream, limits: Limits) -> None:
+    """Reject from the codec parameters before decoding much (a 0 means unknown: the frames decide)."""
+    try:
+        rate = int(stream.codec_context.sample_rate or 0)
+        channels = int(stream.codec_context.channels or 0)
+    except AV_ERRORS:
+        raise MediaRejected(415, "The audio stream parameters cannot be read.") from None
+    _check_rate_and_channels(rate, channels, limits)
+
+
+def _check_rate_and_channels(rate: int, channels: int, limits: Limits) -> None:
+    if 0 < rate < limits.min_sample_rate:
+        raise MediaRejected(422, f"The sample rate {rate} Hz is below {limits.min_sample_rate} Hz.")
+    if channels > limits.max_channels:
+        raise MediaRejected(422, f"The audio has {channels} channels; at most {limits.max_channels} are accepted.")
+
+
+def _decode(container: InputContainer, stream: AudioStream, limits: Limits) -> ConvertedAudio:
+    """Decode, resample and count; stop as soon as the decoded duration passes the limit (length bombs)."""
+    resampler: av.AudioResampler | None = None
+    out_rate = 0
+    chunks: list[bytes] = []
+    source_seconds = 0.0
+    frames_seen = 0
+    failed = False
+    try:
+        for frame in container.decode(stream):
+            rate = int(frame.sample_rate or 0)
+            if rate <= 0:
+                continue
+            _check_rate_and_channels(rate, len(frame.layout.channels), limits)
+            frames_seen += 1
+            source_seconds += frame.samples / rate
+            if source_seconds > limits.max_duration_s:
+                raise MediaRejected(422, f"The audio is longer than {limits.max_duration_s:g} s.")
+            if resampler is None:
+                out_rate = min(rate, limits.max_output_rate)
+                resampler = av.AudioResampler(format="s16", layout="mono", rate=out_rate)
+            chunks.extend(_pcm(out) for out in resampler.resample(frame))
+    except AV_ERRORS:
+        failed = True  # truncated or damaged: keep what decoded so far (decisions, step 9)
+    if resampler is not None:
+        try:
+            chunks.extend(_pcm(out) for out in resampler.resample(None))
+        except AV_ERRORS:
+            pass
+    if frames_seen == 0:
+        if failed:
+            raise MediaRejected(415, "No audio frame of the file could be decoded.")
+        raise MediaRejected(422, "The audio contains no samples.")
+    pcm = b"".join(chunks)
+    frames = len(pcm) // 2
+    if frames == 0:
+        raise MediaRejected(422, "The audio contains no samples.")
+    if frames / out_rate > limits.max_duration_s:
+        raise MediaRejected(422, f"The audio is longer than {limits.max_duration_s:g} s.")
+    return ConvertedAudio(wav=wav_bytes(pcm, out_rate), sample_rate=out_rate, frames=frames)
+
+
+def _pcm(frame: av.AudioFrame) -> bytes:
+    """Packed s16 mono samples of one resampled frame (planes may be padded, so go through numpy)."""
+    return frame.to_ndarray().reshape(-1)[: frame.samples].astype("<i2", copy=False).tobytes()
+
+
+def wav_bytes(pcm: bytes, rate: int, *, channels: int = 1, header_rate: int | None = None) -> bytes:
+    """A canonical RIFF/WAVE file: ``fmt `` (PCM, 16 bit) and ``data`` only, sizes exact."""
+    stated = rate if header_rate is None else header_rate
+    block_align = 2 * channels
+    header = struct.pack(
+        "<4sI4s4sIHHIIHH4sI",
+        b"RIFF",
+        36 + len(pcm),
+        b"WAVE",
+        b"fmt ",
+        16,
+        1,
+        channels,
+        stated,
+        stated * block_align,
+        block_align,
+        16,
+        b"data",
+        len(pcm),
+    )
+    return header + pcm
+
+
+def pcm_of(wav: bytes) -> bytes:
+    """The sample data of a WAV this module wrote."""
+    return wav[WAV_HEADER_BYTES:]
+
+
+def silence(rate: int, seconds: float) -> ConvertedAudio:
+    """A silent mono WAV (used by faults only)."""
+    frames = int(rate * seconds)
+    return ConvertedAudio(wav=wav_bytes(bytes(2 * frames), rate), sample_rate=rate, frames=frames)
+
+
+def duplicate_to_stereo(pcm: bytes) -> bytes:
+    """Interleave every mono sample twice (the ``wav-stereo`` fault)."""
+    return np.frombuffer(pcm, dtype="<i2").repeat(2).tobytes()

@@ -1,0 +1,323 @@
+"""Use cases of the API: sign-in, keys, and the audio resource (create, list, read, update, delete, file).
+
+No HTTP types and no SQL: callers pass parsed JSON values and query strings, and get JSON-ready dicts or
+bytes back; failures are :mod:`errors` exceptions carrying the contract's status. Planted faults that
+change data (not transport) are applied here, each at a ``faults.active`` check.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+import string
+import uuid
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from . import clock, faults, media
+from .access import Access, hash_token, valid_handle
+from .errors import BadRequest, Conflict, MediaRejected, NotFound, Unauthorized
+from .models import AVAILABLE, AVAITING_FILE, ApiKey, Audio, AudioQuery, Space, User
+from .storage import Storage
+
+if TYPE_CHECKING:
+    from .settings import Settings
+
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+TOKEN_LENGTH = 40
+MAX_ALIAS = 100
+MAX_PAGE_SIZE = 50
+DEFAULT_PAGE_SIZE = 20
+SORT_FIELDS = ("handle", "createdAt", "uploadedAt")
+AUDIO_NOT_FOUND = "The audio does not exist in this space."
+
+
+def new_token() -> str:
+    """40 random alphanumeric characters, the token shape shown by the docs."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(TOKEN_LENGTH))
+
+
+def _is_utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # lone surrogates from \\ud800-style JSON escapes
+        return False
+    return True
+
+
+def parse_alias(value: object) -> str | None:
+    """An alias is null or a string of 1–100 characters."""
+    if value is None:
+        return None
+    if isinstance(value, str) and 1 <= len(value) <= MAX_ALIAS and _is_utf8(value):
+        return value
+    raise BadRequest("alias must be null or a string of 1 to 100 characters.")
+
+
+def _require_object(body: object) -> dict[str, object]:
+    if not isinstance(body, dict):
+        raise BadRequest("The body must be a JSON object.")
+    return body
+
+
+def _positive_int(params: Mapping[str, str], name: str, default: int, maximum: int | None) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw) if raw.isascii() and raw.isdigit() else 0
+    except ValueError:  # more digits than int() accepts
+        value = 0
+    if value < 1 or (maximum is not None and value > maximum):
+        limit = f" and at most {maximum}" if maximum is not None else ""
+        raise BadRequest(f"{name} must be an integer of at least 1{limit}.")
+    return value
+
+
+class Service:
+    """The API's use cases over one storage, honouring the settings' limits and faults."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.storage = Storage(settings.db_path)
+        self.storage.init_schema()
+        self.access = Access(self.storage, settings)
+
+    def _fault(self, name: str) -> bool:
+        return faults.active(self.settings, name)
+
+    # -- auth -----------------------------------------------------------------------------------------
+    def sign_in(self, body: object) -> dict[str, object]:
+        data = _require_object(body)
+        handle, password = data.get("handle"), data.get("password")
+        if not isinstance(handle, str) or not isinstance(password, str):
+            raise BadRequest("handle and password must be strings.")
+        user = self.access.check_password(handle, password)
+        if user is None:
+            raise Unauthorized("The handle or the password is wrong.", token_sent=False)
+        token, issued = new_token(), clock.now()
+        expires = issued + self.settings.session_ttl
+        self.storage.insert_session(
+            token_hash=hash_token(token),
+            user_id=user.id,
+            issued_at=clock.to_text(issued),
+            expires_at=clock.to_text(expires),
+        )
+        return {"token": token, "issuedAt": clock.to_text(issued), "expiresAt": clock.to_text(expires)}
+
+    def user_view(self, user: User) -> dict[str, object]:
+        orgs, spaces = self.storage.counts_for(user.id)
+        return {
+            "id": user.id,
+            "handle": user.handle,
+            "alias": user.alias,
+            "email": user.email,
+            "state": user.state,
+            "orgs": orgs,
+            "spaces": spaces,
+            "createdAt": user.created_at,
+            "emailVerified": user.email_verified,
+        }
+
+    def create_key(self, user: User, body: object) -> dict[str, object]:
+        data = _require_object(body)
+        handle = data.get("handle")
+        if not valid_handle(handle):
+            raise BadRequest("handle must be 1 to 50 lowercase alphanumerics separated by single hyphens.")
+        assert isinstance(handle, str)
+        key = ApiKey(str(uuid.uuid4()), handle, parse_alias(data.get("alias")), new_token(), clock.now_text())
+        if not self.storage.insert_key(user_id=user.id, key=key):
+            raise Conflict("You already have an API key with this handle.")
+        return _key_view(key)
+
+    def get_key(self, user: User, handle: str) -> dict[str, object]:
+        key = self.storage.get_key(user_id=user.id, handle=handle) if valid_handle(handle) else None
+        if key is None:
+            raise NotFound("You have no API key with this handle.")
+        return _key_view(key)
+
+    def delete_key(self, user: User, handle: str) -> None:
+        if not (valid_handle(handle) and self.storage.delete_key(user_id=user.id, handle=handle)):
+            raise NotFound("You have no API key with this handle.")
+
+    # -- lookups in the order of the contract: space (404), then audio (404) -----------------------------
+    def space_for(self, user: User, owner: str, space: str, *, read_only: bool) -> Space:
+        return self.access.resolve_space(user, owner, space, read_only=read_only)
+
+    def audio_in(self, space: Space, handle: str) -> Audio:
+        audio = self.storage.get_audio(space_id=space.id, handle=handle) if valid_handle(handle) else None
+        if audio is None:
+            raise NotFound(AUDIO_NOT_FOUND)
+        return audio
+
+    # -- audios ---------------------------------------------------------------------------------------
+    def create_audio(self, space: Space, body: object) -> tuple[int, dict[str, object]]:
+        """Steps 2–9 of the upload rules; returns (status, audio view)."""
+        data = _require_object(body)
+        file = data.get("file")
+        if file is not None and not isinstance(file, str):
+            raise BadRequest("file must be a Base64 string or null.")
+        alias = parse_alias(data.get("alias"))
+        if data.get("identity") is not None:
+            raise BadRequest("identity must be null: this server has no identities.")
+        if self._fault("alias-dropped"):
+            alias = None
+        created_at = clock.now_text()
+        audio_id, handle = str(uuid.uuid4()), str(uuid.uuid4())
+        status = 200 if self._fault("create-200") else 201
+        if file is None:
+            audio = Audio(audio_id, space.id, handle, alias, AVAITING_FILE, 0, 0, created_at, None)
+            self.storage.insert_audio(audio, wav=None, original=None)
+            return status, self.audio_view(audio)
+        raw = self._decode_base64(file)
+        converted = self._convert(raw)
+        audio = Audio(
+            audio_id,
+            space.id,
+            handle,
+            alias,
+            AVAILABLE,
+            converted.frames,
+            converted.sample_rate,
+            created_at,
+            clock.now_text(),
+        )
+        self.storage.insert_audio(audio, wav=converted.wav, original=self._original(raw))
+        return status, self.audio_view(audio)
+
+    def _decode_base64(self, text: str) -> bytes:
+        try:
+            return media.decode_base64(text, lenient=self._fault("bad-base64-tolerated"))
+        except MediaRejected:
+            if self._fault("client-error-500"):
+                raise RuntimeError("planted fault client-error-500: Base64 failure escapes as a crash") from None
+            raise
+
+    def _convert(self, raw: bytes) -> media.ConvertedAudio:
+        media.check_file_size(raw, self.settings.limits, enforce_max=not self._fault("oversize-accepted"))
+        try:
+            return media.convert_to_wav(raw, self.settings.limits)
+        except MediaRejected as rejected:
+            if rejected.status == 415 and self._fault("corrupt-upload-accepted"):
+                return media.silence(16000, 1.0)
+            raise
+
+    def _original(self, raw: bytes) -> bytes | None:
+        """The uploaded bytes are kept only when the ``wav-original-bytes`` fault needs them."""
+        return raw if self._fault("wav-original-bytes") else None
+
+    def upload_file(self, audio: Audio, raw: bytes) -> dict[str, object]:
+        """Raw upload: the media rules (steps 6–9) on the octet-stream body of an audio awaiting its file."""
+        self.ensure_awaiting_file(audio)
+        converted = self._convert(raw)
+        uploaded_at = clock.now_text()
+        stored = self.storage.attach_file(
+            audio.id,
+            wav=converted.wav,
+            original=self._original(raw),
+            frames=converted.frames,
+            sample_rate=converted.sample_rate,
+            uploaded_at=uploaded_at,
+        )
+        if not stored:
+            raise Conflict("The audio already has a file.")
+        return self.audio_view(self.storage.get_audio(space_id=audio.space_id, handle=audio.handle) or audio)
+
+    def ensure_awaiting_file(self, audio: Audio) -> None:
+        if audio.state != AVAITING_FILE:
+            raise Conflict("The audio already has a file.")
+
+    def list_audios(self, space: Space, params: Mapping[str, str]) -> tuple[list[dict[str, object]], dict[str, str]]:
+        query = self._list_query(params)
+        page = self.storage.list_audios(space.id, query)
+        headers = {
+            "Page-Total": str(math.ceil(page.total / query.page_size)),
+            "Page-Size": str(query.page_size),
+            "Page-Current": str(query.page),
+            "Item-Total": str(page.total),
+        }
+        return [self.audio_view(audio) for audio in page.items], headers
+
+    def _list_query(self, params: Mapping[str, str]) -> AudioQuery:
+        page = _positive_int(params, "page", 1, None)
+        page_size = _positive_int(params, "page-size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        sort = params.get("sort", "createdAt")
+        descending = sort.startswith("-")
+        field = sort[1:] if descending else sort
+        if field not in SORT_FIELDS:
+            raise BadRequest("sort must be handle, createdAt or uploadedAt, optionally prefixed with '-'.")
+        bounds: dict[str, str | None] = {}
+        for name in ("after", "before"):
+            raw = params.get(name)
+            bounds[name] = None if raw is None else clock.parse_bound(raw, upper=name == "before")
+            if raw is not None and bounds[name] is None:
+                raise BadRequest(f"{name} must be an RFC 3339 date or date-time.")
+        return AudioQuery(
+            page=page,
+            page_size=page_size,
+            sort_field=field,
+            descending=descending,
+            search=params.get("search") or None,
+            after=bounds["after"],
+            before=bounds["before"],
+        )
+
+    def get_details(self, audio: Audio) -> dict[str, object]:
+        return self.audio_view(audio, details=True)
+
+    def update_audio(self, audio: Audio, body: object) -> dict[str, object]:
+        data = _require_object(body)
+        if "alias" in data:
+            alias = parse_alias(data["alias"])
+            self.storage.update_alias(audio.id, alias)
+            audio = self.storage.get_audio(space_id=audio.space_id, handle=audio.handle) or audio
+        return self.audio_view(audio)
+
+    def delete_audio(self, audio: Audio) -> None:
+        if not self.storage.delete_audio(audio.id):
+            raise NotFound(AUDIO_NOT_FOUND)
+
+    def audio_file(self, audio: Audio) -> bytes:
+        """The stored WAV (404 while the audio awaits its file), altered by the WAV faults."""
+        wav = self.storage.get_audio_binary(audio.id) if audio.state == AVAILABLE else None
+        if wav is None:
+            raise NotFound("The audio has no file yet.")
+        pcm, rate = media.pcm_of(wav), audio.sample_rate
+        if self._fault("wav-original-bytes"):
+            return self.storage.get_audio_binary(audio.id, original=True) or wav
+        if self._fault("silent-wav"):
+            return media.wav_bytes(bytes(len(pcm)), rate)
+        if self._fault("wav-stereo"):
+            return media.wav_bytes(media.duplicate_to_stereo(pcm), rate, channels=2)
+        if self._fault("wav-wrong-rate-header"):
+            return media.wav_bytes(pcm, rate, header_rate=max(rate // 2, 1))
+        return wav
+
+    def audio_view(self, audio: Audio, *, details: bool = False) -> dict[str, object]:
+        """The audio resource as JSON; presentation faults apply here."""
+        seconds = audio.frames / audio.sample_rate if audio.sample_rate else 0.0
+        if self._fault("wrong-duration"):
+            seconds *= 1.5
+        rate = audio.sample_rate
+        if details and rate and self._fault("details-mismatch"):
+            rate += 1000
+        created_at = audio.created_at
+        if self._fault("bad-timestamp"):
+            created_at = clock.without_timezone(created_at)
+        return {
+            "id": audio.id,
+            "handle": audio.handle,
+            "alias": audio.alias,
+            "state": audio.state,
+            "duration": f"PT{seconds:.3f}S" if audio.sample_rate else "PT0S",
+            "sampleRate": rate,
+            "identity": None,
+            "voiceprints": 0,
+            "verifications": 0,
+            "createdAt": created_at,
+            "uploadedAt": audio.uploaded_at,
+        }
+
+
+def _key_view(key: ApiKey) -> dict[str, object]:
+    return {"id": key.id, "handle": key.handle, "alias": key.alias, "token": key.token, "createdAt": key.created_at}

@@ -1,0 +1,1 @@
+"""The scenarios: pytest modules, one per area, each test one requirement id."""

@@ -1,0 +1,109 @@
+"""Prerequisite 2 of the guide: requests must be authenticated. Without valid credentials nothing is served.
+
+Each operation of the workflow is tried with no ``Authorization`` header and with malformed or unknown tokens,
+against the primary space and a real audio in it, so that a target serving anonymous callers cannot pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import httpx
+import pytest
+
+from conformance.checks import fail
+from conformance.checks.access import bad_token_refused, unauthenticated_refused
+from conformance.checks.http import error_body_is_problem_json, has_bearer_challenge
+from conformance.client import ApiClient
+from conformance.config import Space
+from conformance.manifest import MediaCase
+from conformance.profile import Profile
+from conformance.pytest_fixtures import ClientFactory
+from conformance.scenarios._support import accepted_media, require_created
+from conformance.workflow import Upload, encode_file
+
+OPERATIONS = ("list", "create", "details", "file")
+# Authorization values that carry no valid credentials (the unknown token is 40 alphanumerics, like a real one).
+BAD_AUTHORIZATION = {
+    "unknown-token": "Bearer 0123456789abcdefghijABCDEFGHIJ0123456789",
+    "bearer-without-token": "Bearer",
+    "basic-scheme": "Basic eDp5",
+    "bearer-two-words": "Bearer a b",
+}
+
+
+def _call(client: ApiClient, operation: str, space: Space, handle: str, media: MediaCase) -> httpx.Response:
+    if operation == "list":
+        return client.list_audios(space)
+    if operation == "create":
+        return client.create_audio(space, {"file": encode_file(media.read())})
+    if operation == "details":
+        return client.get_audio(space, handle)
+    return client.get_audio_file(space, handle)
+
+
+@pytest.fixture(scope="module")
+def existing(uploaded: Callable[..., Upload]) -> tuple[Upload, MediaCase]:
+    """A real audio in the primary space, so that refusals are about credentials, not a missing resource."""
+    media = accepted_media()[0]
+    upload = uploaded(media)
+    require_created(upload)
+    return upload, media
+
+
+@pytest.mark.requirement("AUTH-MISSING-401")
+@pytest.mark.parametrize("operation", OPERATIONS)
+def test_missing_credentials_refused(operation: str, existing: tuple[Upload, MediaCase], client_for: ClientFactory,
+                                     profile: Profile) -> None:
+    """No ``Authorization`` header: refused, with an unauthenticated status."""
+    upload, media = existing
+    anonymous = client_for.raw()
+    try:
+        response = _call(anonymous, operation, upload.space, upload.handle or "", media)
+    finally:
+        anonymous.close()
+    unauthenticated_refused(response, profile, f"{operation} without credentials")
+
+
+@pytest.mark.requirement("AUTH-INVALID-401")
+@pytest.mark.parametrize("operation", OPERATIONS)
+@pytest.mark.parametrize("credential", list(BAD_AUTHORIZATION))
+def test_bad_token_refused(credential: str, operation: str, existing: tuple[Upload, MediaCase],
+                           client_for: ClientFactory, profile: Profile) -> None:
+    """A malformed or unknown bearer token: refused, with an unauthenticated status."""
+    upload, media = existing
+    client = client_for.raw(authorization=BAD_AUTHORIZATION[credential])
+    try:
+        response = _call(client, operation, upload.space, upload.handle or "", media)
+    finally:
+        client.close()
+    bad_token_refused(response, profile, f"{operation} with {credential}")
+
+
+@pytest.mark.requirement("AUTH-CHALLENGE")
+@pytest.mark.parametrize("credential", ["missing", *BAD_AUTHORIZATION])
+def test_refusal_challenges_bearer(credential: str, client_for: ClientFactory,
+                                   space_for: Callable[[str], Space]) -> None:
+    """A 401 tells the client how to authenticate: ``WWW-Authenticate: Bearer``."""
+    client = client_for.raw(authorization=BAD_AUTHORIZATION.get(credential))
+    try:
+        response = client.list_audios(space_for("primary"))
+    finally:
+        client.close()
+    if response.status_code != 401:
+        pytest.skip(f"unsupported: the target answered {response.status_code}, not 401, so no challenge is due")
+    has_bearer_challenge(response, f"list with {credential} credentials")
+
+
+@pytest.mark.requirement("ERR-PROBLEM-JSON")
+def test_refusal_body_is_problem_json(client_for: ClientFactory, space_for: Callable[[str], Space]) -> None:
+    """The body of an authentication refusal is a problem document, not an HTML page or a trace."""
+    client = client_for.raw()
+    try:
+        response = client.list_audios(space_for("primary"))
+    finally:
+        client.close()
+    if response.status_code < 400:
+        fail("AUTH-MISSING-401", "precondition: a list without credentials was served", received=response.status_code,
+             expected="a refusal")
+    error_body_is_problem_json(response, "list without credentials")

@@ -1,0 +1,27 @@
+"""Validation step 1 of the guide: retrieve the audio's details and compare them with what create returned."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from conformance.checks.audio import details_equal_created, has_every_field
+from conformance.manifest import MediaCase
+from conformance.pytest_fixtures import ClientFactory
+from conformance.scenarios._support import accepted_media, media_id, require_created
+from conformance.workflow import Upload
+
+Uploaded = Callable[..., Upload]
+
+
+@pytest.mark.requirement("AUD-DETAILS-200")
+@pytest.mark.parametrize("media", accepted_media(), ids=media_id)
+def test_details_equal_create(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> None:
+    """`GET .../audios/{audio}` answers 200 with the same audio (processing may fill in state and media fields)."""
+    upload = uploaded(media)
+    created = require_created(upload)
+    response = client_for("primary").get_audio(upload.space, created["handle"])
+    settled = created.get("state") == "available"
+    details = details_equal_created(response, created, settled=settled)
+    has_every_field(details)

@@ -1,0 +1,147 @@
+"""The upload-an-audio workflow as steps the scenarios share: encode, create, wait until processed, fetch.
+
+Steps record what the target answered and never judge it; judging is the checks' job. Each upload happens once
+per run and is cached, so that one requirement per test does not mean one upload per test.
+"""
+
+from __future__ import annotations
+
+import base64
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from conformance.checks.http import json_body
+from conformance.client import ApiClient
+from conformance.config import Space
+from conformance.manifest import MediaCase
+from conformance.profile import Profile
+from conformance.resources import Resources
+
+SETTLED_STATES = ("available", "notAvailable")
+
+
+def encode_file(data: bytes) -> str:
+    """Base64 as the vendor's guide does it (``base64 -w 0``): standard alphabet, padded, one line."""
+    return base64.b64encode(data).decode("ascii")
+
+
+@dataclass(slots=True)
+class Upload:
+    """One create call and what followed: the 201 body, and the audio once processing settled."""
+
+    media: MediaCase
+    alias: str | None
+    space: Space
+    response: httpx.Response
+    created: dict[str, Any] | None = None
+    settled: dict[str, Any] | None = None
+    polls: int = 0
+    wait_s: float = 0.0
+    problems: list[str] = field(default_factory=list)
+    file_response: httpx.Response | None = None
+
+    @property
+    def handle(self) -> str | None:
+        """The handle the target assigned, if it created anything."""
+        value = (self.created or {}).get("handle")
+        return value if isinstance(value, str) and value else None
+
+
+def upload(client: ApiClient, actor: str, space: Space, media: MediaCase, alias: str | None, *,
+           profile: Profile, resources: Resources) -> Upload:
+    """Create an audio from ``media`` and wait (with the profile's deadline) until the target has processed it."""
+    body: dict[str, Any] = {"file": encode_file(media.read())}
+    if alias is not None:
+        body["alias"] = alias
+    response = client.create_audio(space, body)
+    result = Upload(media=media, alias=alias, space=space, response=response)
+    parsed = json_body(response)
+    if 200 <= response.status_code < 300 and isinstance(parsed, dict):
+        result.created = parsed
+        if result.handle:
+            resources.record(actor, space, result.handle)
+            result.settled = _wait_until_settled(client, space, result, profile)
+    return result
+
+
+def _wait_until_settled(client: ApiClient, space: Space, result: Upload, profile: Profile) -> dict[str, Any] | None:
+    """Poll the details until `available`/`notAvailable` or the profile's processing timeout (no blind sleeps:
+    each wait is the poll interval, bounded by the deadline)."""
+    assert result.created is not None and result.handle is not None
+    if result.created.get("state") in SETTLED_STATES:
+        return result.created
+    start = time.monotonic()
+    deadline = start + profile.processing_timeout_s
+    while True:
+        response = client.get_audio(space, result.handle)
+        result.polls += 1
+        body = json_body(response)
+        if response.status_code == 200 and isinstance(body, dict) and body.get("state") in SETTLED_STATES:
+            result.wait_s = time.monotonic() - start
+            return body
+        if time.monotonic() + profile.poll_interval_s > deadline:
+            result.wait_s = time.monotonic() - start
+            result.problems.append(f"still not processed after {profile.processing_timeout_s:g} s "
+                                   f"({result.polls} polls, last status {response.status_code})")
+            return None
+        time.sleep(profile.poll_interval_s)
+
+
+class UploadCache:
+    """Uploads keyed by (actor, space, media id, alias), made at most once per run (thread-safe)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._uploads: dict[tuple[str, str, str, str | None], Upload] = {}
+
+    def get_or_upload(self, client: ApiClient, actor: str, space: Space, media: MediaCase, alias: str | None, *,
+                      profile: Profile, resources: Resources) -> Upload:
+        """The cached upload, or a new one."""
+        key = (actor, space.label, media.id, alias)
+        with self._lock:
+            if key not in self._uploads:
+                self._uploads[key] = upload(client, actor, space, media, alias, profile=profile, resources=resources)
+            return self._uploads[key]
+
+
+def fetch_file(client: ApiClient, result: Upload) -> httpx.Response:
+    """``GET .../file`` of an upload, fetched once per run."""
+    if result.file_response is None:
+        assert result.handle is not None
+        result.file_response = client.get_audio_file(result.space, result.handle)
+    return result.file_response
+
+
+def attempt(client: ApiClient, actor: str, space: Space, body: dict[str, Any] | bytes, *,
+            resources: Resources) -> httpx.Response:
+    """A create call expected to be refused; anything the target created anyway is recorded for cleanup."""
+    response = client.create_audio(space, body)
+    parsed = json_body(response)
+    if 200 <= response.status_code < 300 and isinstance(parsed, dict) and isinstance(parsed.get("handle"), str):
+        resources.record(actor, space, parsed["handle"])
+    return response
+
+
+def list_all(client: ApiClient, space: Space, *, search: str | None = None,
+             max_pages: int = 50) -> list[dict[str, Any]]:
+    """Every audio of ``space`` (optionally narrowed by ``search``), following pages up to ``max_pages``."""
+    items: list[dict[str, Any]] = []
+    for page in range(1, max_pages + 1):
+        response = client.list_audios(space, page=page, page_size=50, search=search)
+        body = json_body(response)
+        if response.status_code != 200 or not isinstance(body, list) or not body:
+            break
+        items += [item for item in body if isinstance(item, dict)]
+        total = response.headers.get("page-total")
+        if total is not None and total.isdigit() and page >= int(total):
+            break
+    return items
+
+
+def audios_with_alias(client: ApiClient, space: Space, alias: str) -> list[dict[str, Any]]:
+    """Audios of ``space`` whose alias is exactly ``alias`` (the probe for "nothing was stored")."""
+    return [item for item in list_all(client, space, search=alias) if item.get("alias") == alias]
