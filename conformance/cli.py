@@ -62,7 +62,7 @@ def _say(message: str) -> None:
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Validate, probe, run pytest, print the verdict."""
     from conformance.client import TargetError
-    from conformance.config import ConfigError, load_settings
+    from conformance.config import ConfigError, load_settings, require_identity
     from conformance.target import probe
 
     try:
@@ -76,6 +76,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
             probe(settings.base_url, min(settings.timeout, 10.0))
         except TargetError as exc:
             _say(str(exc))
+            return EXIT_UNUSABLE
+        try:
+            require_identity(settings)
+        except ConfigError as exc:
+            _say(f"configuration error: {exc}")
             return EXIT_UNUSABLE
     reports = Path(args.reports)
     try:

@@ -169,11 +169,6 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
         raise ConfigError(f"'seed' must be an integer, got {seed!r}")
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
-    if base_url is not None:
-        if "primary" not in actors:
-            raise ConfigError("[actors.primary] is missing: give a token, or a handle and password")
-        if "primary" not in spaces:
-            raise ConfigError("[spaces.primary] is missing: give the owner and space the suite creates audios in")
     try:
         profile = build_profile(_table(data, "profile", None))
     except ProfileError as exc:
@@ -182,6 +177,15 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
         base_url=base_url, timeout=float(timeout), budget=budget, seed=seed,
         actors=actors, spaces=spaces, profile=profile, source=source,
     )
+
+
+def require_identity(settings: Settings) -> None:
+    """A configured target needs the primary actor and space; checked once the target is known to answer, so
+    that a wrong address is reported as such first."""
+    if "primary" not in settings.actors:
+        raise ConfigError("[actors.primary] is missing: give a token, or a handle and password")
+    if "primary" not in settings.spaces:
+        raise ConfigError("[spaces.primary] is missing: give the owner and space the suite creates audios in")
 
 
 def _valid_url(value: object) -> str:

@@ -19,7 +19,7 @@ def test_outcome(result: Mapping[str, Any]) -> str:
     if outcome == "passed":
         return "pass"
     if outcome == "skipped":
-        reason = str(result.get("reason", "")).lower()
+        reason = str(result.get("reason", "")).lower().removeprefix("skipped: ")
         for kind in ("unsupported", "disabled"):
             if kind in reason.split(":", 1)[0]:
                 return kind

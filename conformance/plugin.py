@@ -20,7 +20,7 @@ import pytest
 
 from conformance import __version__, requirements
 from conformance.client import TargetError, Transcript
-from conformance.config import ConfigError, Settings, load_settings
+from conformance.config import ConfigError, Settings, load_settings, require_identity
 from conformance.redaction import Redactor
 from conformance.resources import Leak, Resources
 from conformance.target import embedded_reference, probe
@@ -107,11 +107,22 @@ def requirement_ids(item: pytest.Item) -> list[str]:
     return [rid for mark in item.iter_markers("requirement") for rid in mark.args]
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With ``--collect-only``, write ``plan.json``: every check, its requirement ids and their levels."""
+    state = session.config.stash.get(STATE_KEY, None)
+    if state is None or not session.config.option.collectonly:
+        return
+    plan = [{"nodeid": item.nodeid, "requirements": requirement_ids(item),
+             "levels": [requirements.get(r).level.value for r in requirement_ids(item)]} for item in session.items]
+    state.reports_dir.mkdir(parents=True, exist_ok=True)
+    (state.reports_dir / "plan.json").write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Resolve the target: the configured URL (probed), or the embedded reference server."""
     state = session.config.stash.get(STATE_KEY, None)
-    if state is None:
-        return
+    if state is None or session.config.option.collectonly:
+        return  # a plan needs no target
     settings = state.settings
     try:
         if settings.base_url is None:
@@ -122,6 +133,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
             state.embedded = True
         assert settings.base_url is not None
         probe(settings.base_url, settings.timeout)
+        require_identity(settings)
     except (TargetError, ConfigError, OSError, subprocess.SubprocessError) as exc:
         state.stack.close()
         pytest.exit(f"conformance: {exc}", returncode=2)
@@ -181,7 +193,7 @@ def _record(state: RunState, report: pytest.TestReport) -> None:
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Delete what the run created, write the certification summary, stop the embedded server."""
     state = session.config.stash.get(STATE_KEY, None)
-    if state is None:
+    if state is None or session.config.option.collectonly:
         return
     try:
         if state.settings.base_url is not None and state.resources.created():

@@ -7,6 +7,7 @@ the reference server's choices, kept as data in ``profiles/reference.toml``; a c
 from __future__ import annotations
 
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass, fields
 from importlib import resources
@@ -39,6 +40,7 @@ class Profile:
     duration_tolerance_s: float
     same_sound_min_correlation: float
     same_sound_min_correlation_lossy: float
+    same_sound_min_envelope_correlation: float
     clock_skew_s: float
     capabilities: dict[str, bool]
 
@@ -96,8 +98,8 @@ def _validated(data: dict[str, Any]) -> Profile:
 
     def number(key: str, *, minimum: float = 0.0) -> float:
         value = data[key]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < minimum:
-            raise ProfileError(f"profile key {key!r} must be a number >= {minimum}, got {value!r}")
+        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < minimum:
+            raise ProfileError(f"profile key {key!r} must be a finite number >= {minimum}, got {value!r}")
         return float(value)
 
     def integer(key: str, *, minimum: int = 0) -> int:
@@ -119,7 +121,8 @@ def _validated(data: dict[str, Any]) -> Profile:
     for cap in CAPABILITIES:
         if not isinstance(caps.get(cap), bool):
             raise ProfileError(f"profile key capabilities.{cap} must be true or false")
-    for key in ("same_sound_min_correlation", "same_sound_min_correlation_lossy"):
+    for key in ("same_sound_min_correlation", "same_sound_min_correlation_lossy",
+                "same_sound_min_envelope_correlation"):
         if not 0.0 < number(key) <= 1.0:
             raise ProfileError(f"profile key {key!r} must be in (0, 1]")
     return Profile(
@@ -138,6 +141,7 @@ def _validated(data: dict[str, Any]) -> Profile:
         duration_tolerance_s=number("duration_tolerance_s"),
         same_sound_min_correlation=number("same_sound_min_correlation"),
         same_sound_min_correlation_lossy=number("same_sound_min_correlation_lossy"),
+        same_sound_min_envelope_correlation=number("same_sound_min_envelope_correlation"),
         clock_skew_s=number("clock_skew_s"),
         capabilities=dict(caps),
     )

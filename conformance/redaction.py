@@ -12,9 +12,13 @@ from collections.abc import Iterable
 
 MARKER = "[REDACTED]"
 _SHAPES = (
-    re.compile(r"(?i)(authorization\s*[:=]\s*)(\"?)(bearer|basic)?\s*[^\s\"',}]+"),
-    re.compile(r"(?i)(\"(?:token|password|secret|api[_-]?key)\"\s*:\s*)(\")[^\"]*\""),
-    re.compile(r"(?i)(\b(?:token|password|secret)=)()[^\s&\"']+"),
+    # Authorization: Bearer x / "Authorization": "Bearer x" / 'authorization': 'Basic x' / authorization=x
+    re.compile(r"(?i)([\"']?(?:proxy-)?authorization[\"']?\s*[:=]\s*)([\"']?)(?:(?:bearer|basic)\s+)?[^\s\"',}]+"
+               r"(?:\s+[^\s\"',}]+)*?(?=[\"',}]|$|\s*\n)"),
+    # "token": "x", "access_token": "x", "password": "x", "api_key": "x" (also single-quoted, Python reprs)
+    re.compile(r"(?i)([\"']\w*(?:token|password|secret|api[_-]?key)[\"']\s*:\s*)([\"'])[^\"']*[\"']"),
+    # token=x, access_token=x, password=x in query strings and form bodies
+    re.compile(r"(?i)(\b\w*(?:token|password|secret)=)()[^\s&\"']+"),
 )
 
 

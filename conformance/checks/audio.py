@@ -76,7 +76,7 @@ def has_every_field(audio: dict[str, Any]) -> None:
 def handle_follows_grammar(audio: dict[str, Any]) -> None:
     """Handles are hyphen-separated lowercase alphanumerics, 1–50 characters (ids-handles-and-aliases)."""
     handle = audio.get("handle")
-    if not isinstance(handle, str) or not 1 <= len(handle) <= 50 or not HANDLE_RE.match(handle):
+    if not isinstance(handle, str) or not 1 <= len(handle) <= 50 or not HANDLE_RE.fullmatch(handle):
         fail("AUD-HANDLE-GRAMMAR", "the audio handle breaks the handle grammar", received=repr(handle),
              expected="^[a-z0-9]+(-[a-z0-9]+)*$, 1–50 characters")
 

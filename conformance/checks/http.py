@@ -76,11 +76,22 @@ def error_body_is_problem_json(response: httpx.Response, what: str) -> None:
     if "status" in body and body["status"] != response.status_code:
         fail("ERR-PROBLEM-JSON", f"{what}: problem `status` differs from the HTTP status",
              received=f"status member {body['status']!r}, HTTP {response.status_code}", expected="equal")
-    text = response.content.decode("utf-8", "replace")
+    text = response.content.decode("utf-8", "replace") + "\n" + "\n".join(_strings(body))
     for pattern in _LEAK_PATTERNS:
         if match := pattern.search(text):
             fail("ERR-PROBLEM-JSON", f"{what}: error body exposes internals", received=repr(match.group(0)),
                  expected="no stack trace, exception name or server path")
+
+
+def _strings(value: Any) -> list[str]:
+    """Every string inside a parsed JSON value (JSON escaping would hide a `File "x", line 1` frame)."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
 
 
 @check("AUTH-CHALLENGE")

@@ -12,12 +12,11 @@ import httpx
 
 from conformance.checks import check, fail
 from conformance.checks.http import WAV_MEDIA_TYPES, body_excerpt, media_type
+from conformance.media.compare import COMPARE_RATE as COMPARISON_RATE
 from conformance.media.compare import compare
 from conformance.media.decode import MediaDecodeError, decode
 from conformance.media.wav import WavFormatError, WavInfo, parse_wav
 from conformance.profile import Profile
-
-COMPARISON_RATE = 8000  # every accepted audio is at least 8 kHz (profile min_sample_rate), so nothing is lost
 
 
 @check("WAV-GET-200")
@@ -84,8 +83,11 @@ def is_same_sound(wav: bytes, uploaded: bytes, *, lossless: bool, profile: Profi
              expected="decodable PCM")
     similarity = compare(reference.samples, candidate.samples, COMPARISON_RATE)
     threshold = profile.same_sound_min_correlation if lossless else profile.same_sound_min_correlation_lossy
-    if not similarity.correlation >= threshold:
+    envelope_threshold = profile.same_sound_min_envelope_correlation
+    if not (similarity.correlation >= threshold and similarity.envelope_correlation >= envelope_threshold):
         fail("WAV-SAME-SOUND", "the WAV is not the sound that was uploaded",
-             received=f"correlation {similarity.correlation:.3f} at lag {similarity.lag_s * 1000:.0f} ms",
-             expected=f">= {threshold:g} ({'lossless' if lossless else 'lossy'} source)")
+             received=f"correlation {similarity.correlation:.3f} (envelope {similarity.envelope_correlation:.3f}) "
+             f"at lag {similarity.lag_s * 1000:.0f} ms",
+             expected=f"waveform >= {threshold:g} ({'lossless' if lossless else 'lossy'} source), "
+             f"envelope >= {envelope_threshold:g}")
     return similarity.correlation

@@ -80,7 +80,7 @@ class Access:
 
     def check_password(self, handle: object, password: object) -> User | None:
         """The user whose credentials these are; None for a wrong password or an unknown handle alike."""
-        record = self._storage.password_of(handle) if isinstance(handle, str) else None
+        record = self._storage.password_of(handle) if isinstance(handle, str) and valid_handle(handle) else None
         if record is None or not isinstance(password, str):
             hash_password(str(password), b"0" * 16)  # same cost either way: no timing oracle for handles
             return None

@@ -148,7 +148,6 @@ def _decode(container: InputContainer, stream: AudioStream, limits: Limits) -> C
             if rate <= 0:
                 continue
             _check_rate_and_channels(rate, len(frame.layout.channels), limits)
-            frames_seen += 1
             source_seconds += frame.samples / rate
             if source_seconds > limits.max_duration_s:
                 raise MediaRejected(422, f"The audio is longer than {limits.max_duration_s:g} s.")
@@ -156,6 +155,7 @@ def _decode(container: InputContainer, stream: AudioStream, limits: Limits) -> C
                 out_rate = min(rate, limits.max_output_rate)
                 resampler = av.AudioResampler(format="s16", layout="mono", rate=out_rate)
             chunks.extend(_pcm(out) for out in resampler.resample(frame))
+            frames_seen += 1  # counted once converted: a frame the resampler refuses did not "decode"
     except AV_ERRORS:
         failed = True  # truncated or damaged: keep what decoded so far (decisions, step 9)
     if resampler is not None:

@@ -11,9 +11,11 @@ import io
 import json
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import av
+import httpx
 import numpy as np
 import pytest
 
@@ -28,61 +30,37 @@ from conformance.scenarios._support import accepted_media, rejected_media
 from conformance.workflow import attempt, audios_with_alias, encode_file
 
 
-def _refused(requirement: str, reason: str, body: dict[str, Any] | bytes, alias: str, what: str, *,
-             client_for: ClientFactory, space: Space, profile: Profile, resources: Resources) -> None:
-    """Send ``body``; check status for ``reason``, the error body, and that nothing was stored."""
-    client = client_for("primary")
-    response = attempt(client, "primary", space, body, resources=resources)
-    not_a_server_error(response, what)
-    if not profile.reject_status_ok(reason, response.status_code):
-        fail(requirement, f"{what} was not refused as {reason}",
-             received=f"{response.status_code} {body_excerpt(response)}", expected=profile.expected_reject(reason))
-    if audios_with_alias(client, space, alias):
-        fail(requirement, f"{what}: the refused upload was stored anyway", received=f"an audio aliased {alias!r}",
-             expected="nothing stored")
-    error_body_is_problem_json(response, what)
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """One upload a conforming target refuses: its requirement, the profile reason, and how to build the body."""
+
+    id: str
+    requirement: str
+    reason: str
+    body: Callable[[str, Profile], dict[str, Any] | bytes | None]  # alias, profile → body (None: impossible)
 
 
-@pytest.mark.parametrize("media", [pytest.param(m, id=m.id, marks=pytest.mark.requirement(m.requirement))
-                                   for m in rejected_media()])
-def test_rejected_media(media: MediaCase, client_for: ClientFactory, space_for: Callable[[str], Space],
-                        profile: Profile, resources: Resources, run_id: str) -> None:
-    """Each rejected corpus row gets its profile status, a problem body, and leaves nothing behind."""
-    alias = f"{run_id}-{media.id}"
-    assert media.reject_reason is not None
-    _refused(media.requirement, media.reject_reason, {"file": encode_file(media.read()), "alias": alias}, alias,
-             f"upload of {media.id}", client_for=client_for, space=space_for("primary"), profile=profile,
-             resources=resources)
+@dataclass(slots=True)
+class Attempted:
+    """What the target answered, and whether it stored the audio anyway."""
+
+    response: httpx.Response
+    stored: bool
 
 
 def _valid_b64() -> str:
     return encode_file(accepted_media()[0].read())
 
 
-def _base64_variants() -> dict[str, Callable[[str], str]]:
-    """Ways to break RFC 4648 strict Base64 that lenient decoders forgive (the target must not)."""
-    return {
-        "line-breaks-76": lambda s: "\n".join(s[i:i + 76] for i in range(0, len(s), 76)),
-        "surrounding-whitespace": lambda s: f"  {s}\n",
-        "url-safe-alphabet": lambda s: s.replace("+", "-").replace("/", "_") + ("" if ("+" in s or "/" in s) else "-_"),
-        "missing-padding": lambda s: s.rstrip("=") if s.endswith("=") else s + "A",
-        "data-uri-prefix": lambda s: "data:audio/wav;base64," + s,
-        "non-ascii": lambda s: s[:8] + "é" + s[8:],
-        "not-base64": lambda s: "this is not base64!",
-    }
-
-
-@pytest.mark.requirement("MEDIA-REJECT-BASE64")
-@pytest.mark.parametrize("variant", list(_base64_variants()))
-def test_bad_base64_refused(variant: str, client_for: ClientFactory, space_for: Callable[[str], Space],
-                            profile: Profile, resources: Resources, run_id: str) -> None:
-    """A valid file in non-strict Base64 is refused as bad Base64 and not stored."""
-    alias = f"{run_id}-b64-{variant}"
-    body = {"file": _base64_variants()[variant](_valid_b64()), "alias": alias}
-    _refused("MEDIA-REJECT-BASE64", "bad_base64", body, alias, f"upload with {variant} Base64",
-             client_for=client_for, space=space_for("primary"), profile=profile, resources=resources)
-
-
+BASE64_VARIANTS: dict[str, Callable[[str], str]] = {
+    "line-breaks-76": lambda s: "\n".join(s[i:i + 76] for i in range(0, len(s), 76)),
+    "surrounding-whitespace": lambda s: f"  {s}\n",
+    "url-safe-alphabet": lambda s: s.replace("+", "-").replace("/", "_") + ("" if ("+" in s or "/" in s) else "-_"),
+    "missing-padding": lambda s: s.rstrip("=") if s.endswith("=") else s + "A",
+    "data-uri-prefix": lambda s: "data:audio/wav;base64," + s,
+    "non-ascii": lambda s: s[:8] + "é" + s[8:],
+    "not-base64": lambda s: "this is not base64!",
+}
 MALFORMED: dict[str, Callable[[str], dict[str, Any] | bytes]] = {
     "body-not-json": lambda alias: b"file=this-is-not-json",
     "body-json-array": lambda alias: json.dumps([{"file": "UklGRg==", "alias": alias}]).encode(),
@@ -92,23 +70,83 @@ MALFORMED: dict[str, Callable[[str], dict[str, Any] | bytes]] = {
 }
 
 
-@pytest.mark.requirement("MEDIA-REJECT-MALFORMED")
-@pytest.mark.parametrize("variant", list(MALFORMED))
-def test_malformed_body_refused(variant: str, client_for: ClientFactory, space_for: Callable[[str], Space],
-                                profile: Profile, resources: Resources, run_id: str) -> None:
-    """A body that is not a JSON object, or a `file` that is not a string, is refused as malformed."""
-    alias = f"{run_id}-malformed-{variant}"
-    _refused("MEDIA-REJECT-MALFORMED", "malformed", MALFORMED[variant](alias), alias, f"upload with {variant}",
-             client_for=client_for, space=space_for("primary"), profile=profile, resources=resources)
+def _media_body(media: MediaCase) -> Callable[[str, Profile], dict[str, Any]]:
+    return lambda alias, profile: {"file": encode_file(media.read()), "alias": alias}
 
 
-@pytest.mark.requirement("MEDIA-REJECT-MALFORMED")
-def test_empty_file_refused(client_for: ClientFactory, space_for: Callable[[str], Space], profile: Profile,
-                            resources: Resources, run_id: str) -> None:
-    """An empty `file` (zero bytes once decoded) is refused as empty."""
-    alias = f"{run_id}-empty"
-    _refused("MEDIA-REJECT-MALFORMED", "empty", {"file": "", "alias": alias}, alias, "upload of an empty file",
-             client_for=client_for, space=space_for("primary"), profile=profile, resources=resources)
+def _oversize_body(alias: str, profile: Profile) -> dict[str, Any] | None:
+    data = oversize_wav(profile.max_file_bytes, profile.max_duration_s)
+    return None if data is None else {"file": base64.b64encode(data).decode("ascii"), "alias": alias}
+
+
+def refusals() -> list[Refusal]:
+    """Every refusal case: rejected corpus rows, Base64 variants, malformed bodies, an empty and an oversize file."""
+    cases = [Refusal(m.id, m.requirement, m.reject_reason or "", _media_body(m)) for m in rejected_media()]
+    cases += [Refusal(f"base64-{name}", "MEDIA-REJECT-BASE64", "bad_base64",
+                      lambda alias, profile, vary=vary: {"file": vary(_valid_b64()), "alias": alias})
+              for name, vary in BASE64_VARIANTS.items()]
+    cases += [Refusal(name, "MEDIA-REJECT-MALFORMED", "malformed", lambda alias, profile, make=make: make(alias))
+              for name, make in MALFORMED.items()]
+    cases.append(Refusal("empty-file", "MEDIA-REJECT-MALFORMED", "empty",
+                         lambda alias, profile: {"file": "", "alias": alias}))
+    cases.append(Refusal("oversize-file", "MEDIA-REJECT-OVERSIZE", "too_large", _oversize_body))
+    return cases
+
+
+CASES = refusals()
+
+
+@pytest.fixture(scope="session")
+def attempted(client_for: ClientFactory, space_for: Callable[[str], Space], profile: Profile,
+              resources: Resources, run_id: str) -> Callable[[Refusal], Attempted]:
+    """Each refusal case sent once per run; its answer and the "was it stored" probe are shared by the checks."""
+    cache: dict[str, Attempted] = {}
+
+    def get(case: Refusal) -> Attempted:
+        if case.id not in cache:
+            alias = f"{run_id}-refused-{case.id}"
+            body = case.body(alias, profile)
+            if body is None:
+                pytest.skip(f"unsupported: the profile's limits leave no file for {case.id}")
+            client, space = client_for("primary"), space_for("primary")
+            response = attempt(client, "primary", space, body, resources=resources)
+            del body
+            cache[case.id] = Attempted(response, bool(audios_with_alias(client, space, alias)))
+        return cache[case.id]
+
+    return get
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id, marks=pytest.mark.requirement(c.requirement))
+                                  for c in CASES])
+def test_refused_with_profile_status(case: Refusal, attempted: Callable[[Refusal], Attempted],
+                                     profile: Profile) -> None:
+    """Refused with the status the profile gives for the reason, and nothing stored."""
+    result = attempted(case)
+    response = result.response
+    if not profile.reject_status_ok(case.reason, response.status_code):
+        fail(case.requirement, f"upload of {case.id} was not refused as {case.reason}",
+             received=f"{response.status_code} {body_excerpt(response)}", expected=profile.expected_reject(case.reason))
+    if result.stored:
+        fail(case.requirement, f"upload of {case.id}: the refused upload was stored anyway",
+             received="an audio with the attempt's alias in the space", expected="nothing stored")
+
+
+@pytest.mark.requirement("ERR-NO-5XX")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_refusal_is_not_a_server_error(case: Refusal, attempted: Callable[[Refusal], Attempted]) -> None:
+    """A client's mistake is never a 5xx."""
+    not_a_server_error(attempted(case).response, f"upload of {case.id}")
+
+
+@pytest.mark.requirement("ERR-PROBLEM-JSON")
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_refusal_body_is_problem_json(case: Refusal, attempted: Callable[[Refusal], Attempted]) -> None:
+    """The refusal explains itself in a problem document, without internals."""
+    response = attempted(case).response
+    if response.status_code < 400:
+        pytest.skip(f"unsupported: upload of {case.id} was not refused ({response.status_code}); see its requirement")
+    error_body_is_problem_json(response, f"upload of {case.id}")
 
 
 def oversize_wav(max_bytes: int, max_duration_s: float) -> bytes | None:
@@ -135,17 +173,3 @@ def oversize_wav(max_bytes: int, max_duration_s: float) -> bytes | None:
             container.mux(packet)
     data = out.getvalue()
     return data if len(data) > max_bytes else None
-
-
-@pytest.mark.requirement("MEDIA-REJECT-OVERSIZE")
-def test_oversize_file_refused(client_for: ClientFactory, space_for: Callable[[str], Space], profile: Profile,
-                               resources: Resources, run_id: str) -> None:
-    """A well-formed WAV one buffer over the profile's size limit is refused as too large and not stored."""
-    data = oversize_wav(profile.max_file_bytes, profile.max_duration_s)
-    if data is None:
-        pytest.skip("unsupported: no WAV can exceed max_file_bytes within max_duration_s for this profile")
-    alias = f"{run_id}-oversize"
-    body = {"file": base64.b64encode(data).decode("ascii"), "alias": alias}
-    del data
-    _refused("MEDIA-REJECT-OVERSIZE", "too_large", body, alias, f"upload of {profile.max_file_bytes + 1}+ bytes",
-             client_for=client_for, space=space_for("primary"), profile=profile, resources=resources)

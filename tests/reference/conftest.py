@@ -69,19 +69,21 @@ def server_command(db: Path, config: Path, faults: tuple[str, ...] = ()) -> list
     return command
 
 
-def start_server(workdir: Path, faults: tuple[str, ...] = ()) -> RefServer:
-    """Start a server and wait (deadline, polling) until its config exists and /health answers."""
+def launch_server(workdir: Path, faults: tuple[str, ...] = ()) -> tuple[subprocess.Popen, Path]:
+    """Start the subprocess without waiting (several can start in parallel)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "target.toml"
     config_path.unlink(missing_ok=True)
-    stderr = (workdir / "stderr.log").open("wb")
-    process = subprocess.Popen(
-        server_command(workdir / "ref.db", config_path, faults),
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=stderr,
-    )
-    stderr.close()
+    with (workdir / "stderr.log").open("wb") as stderr:
+        process = subprocess.Popen(
+            server_command(workdir / "ref.db", config_path, faults), cwd=REPO, stdout=subprocess.PIPE, stderr=stderr
+        )
+    return process, workdir
+
+
+def wait_ready(process: subprocess.Popen, workdir: Path) -> RefServer:
+    """Wait (deadline, polling) until the server's config exists and /health answers."""
+    config_path = workdir / "target.toml"
     deadline = time.monotonic() + START_DEADLINE_S
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -99,27 +101,75 @@ def start_server(workdir: Path, faults: tuple[str, ...] = ()) -> RefServer:
     raise RuntimeError("reference server did not become healthy in time")
 
 
+def start_server(workdir: Path, faults: tuple[str, ...] = ()) -> RefServer:
+    return wait_ready(*launch_server(workdir, faults))
+
+
+def stop_all(servers: list[RefServer]) -> None:
+    """Terminate every server first, then wait: shutdowns overlap instead of adding up."""
+    for ref in servers:
+        for client in ref.clients:
+            client.close()
+        if ref.process.poll() is None:
+            ref.process.terminate()
+    for ref in servers:
+        ref.stop()
+
+
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RefServer]:
     """The correct reference server, shared by the whole session."""
     ref = start_server(tmp_path_factory.mktemp("ref"))
     yield ref
     ref.stop()
+    log = (ref.workdir / "stderr.log").read_text(errors="replace")
+    assert "Traceback" not in log, f"the correct server logged an unexpected error:\n{log[:4000]}"
+
+
+class FaultServers:
+    """Servers with planted faults, started on demand (``get``) or all at once in parallel (``prestart``)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self._started: dict[tuple[str, ...], RefServer] = {}
+
+    def _workdir(self, faults: tuple[str, ...]) -> Path:
+        return self._tmp.mktemp("fault-" + "-".join(faults))
+
+    def prestart(self, *names: str) -> None:
+        pending = [(name,) for name in names if (name,) not in self._started]
+        launched = [(faults, launch_server(self._workdir(faults), faults)) for faults in pending]
+        for faults, (process, workdir) in launched:
+            self._started[faults] = wait_ready(process, workdir)
+
+    def __call__(self, *faults: str) -> RefServer:
+        if faults not in self._started:
+            self._started[faults] = start_server(self._workdir(faults), faults)
+        return self._started[faults]
+
+    def stop(self) -> None:
+        stop_all(list(self._started.values()))
 
 
 @pytest.fixture(scope="session")
-def fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """A factory: ``fault_server("silent-wav")`` starts (once) a server with that fault enabled."""
-    started: dict[tuple[str, ...], RefServer] = {}
+def fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultServers]:
+    """``fault_server("silent-wav")`` is a running server with that fault enabled (started once)."""
+    servers = FaultServers(tmp_path_factory)
+    yield servers
+    servers.stop()
 
-    def get(*faults: str) -> RefServer:
-        if faults not in started:
-            started[faults] = start_server(tmp_path_factory.mktemp("fault-" + "-".join(faults)), faults)
-        return started[faults]
 
-    yield get
-    for ref in started.values():
-        ref.stop()
+@pytest.fixture
+def spawn() -> Iterator:
+    """``spawn(workdir, *faults)`` starts a server for one test; stopped when the test ends."""
+    started: list[RefServer] = []
+
+    def start(workdir: Path, *faults: str) -> RefServer:
+        started.append(start_server(workdir, faults))
+        return started[-1]
+
+    yield start
+    stop_all(started)
 
 
 @pytest.fixture(scope="session")

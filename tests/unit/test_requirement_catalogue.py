@@ -1,0 +1,172 @@
+"""The requirement catalogue is the one list of ids: every id is checked somewhere, every id used is defined."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+import conformance.checks.access
+import conformance.checks.audio
+import conformance.checks.http
+import conformance.checks.wav  # noqa: F401 - importing registers the checks
+from conformance import requirements
+from conformance.checks import REGISTRY, ConformanceFailure, check, fail
+from conformance.requirements import CATALOGUE, Level
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = sorted((ROOT / "conformance" / "scenarios").glob("*.py"))
+CHECK_MODULES = sorted((ROOT / "conformance" / "checks").glob("*.py"))
+MANIFEST = ROOT / "fixtures" / "manifest.toml"
+UNIT_TESTS = sorted(Path(__file__).resolve().parent.glob("test_checks_*.py"))
+ID_RE = re.compile(r"^[A-Z]+(-[A-Z0-9]+)+$")
+
+MARKER_RE = re.compile(r"""pytest\.mark\.requirement\(\s*["']([^"']+)["']""")
+CHECK_RE = re.compile(r"""@check\(\s*["']([^"']+)["']""")
+FAIL_RE = re.compile(r"""\bfail\(\s*["']([^"']+)["']""")
+MANIFEST_RE = re.compile(r"""^\s*requirement\s*=\s*["']([^"']+)["']""", re.MULTILINE)
+
+
+def _found(pattern: re.Pattern[str], paths: list[Path]) -> dict[str, list[str]]:
+    """id -> the files that use it."""
+    used: dict[str, list[str]] = {}
+    for path in paths:
+        for rid in pattern.findall(path.read_text(encoding="utf-8")):
+            used.setdefault(rid, []).append(path.name)
+    return used
+
+
+SCENARIO_MARKERS = _found(MARKER_RE, SCENARIOS)
+MANIFEST_IDS = _found(MANIFEST_RE, [MANIFEST])
+CHECK_IDS = _found(CHECK_RE, CHECK_MODULES)
+FAIL_IDS = _found(FAIL_RE, CHECK_MODULES + SCENARIOS)
+
+
+
+def test_the_scan_found_the_sources() -> None:
+    assert SCENARIOS and CHECK_MODULES and MANIFEST.is_file()
+    assert "AUD-CREATE-201" in SCENARIO_MARKERS
+    assert "MEDIA-REJECT-UNDECODABLE" in MANIFEST_IDS
+    assert "WAV-SAME-SOUND" in CHECK_IDS
+    assert "AUD-SCHEMA-FIELDS" in FAIL_IDS
+
+
+def test_the_manifest_regex_agrees_with_the_toml() -> None:
+    rows = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))["fixture"]
+    assert {row["requirement"] for row in rows} == set(MANIFEST_IDS)
+
+
+@pytest.fixture(scope="module")
+def plan(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
+    """The real collection of a certification run (``conformance run --collect-only`` writes plan.json)."""
+    reports = tmp_path_factory.mktemp("plan")
+    result = subprocess.run([sys.executable, "-c", "from conformance.cli import main; raise SystemExit(main())",
+                             "run", "--reports", str(reports), "--collect-only", "-q"],
+                            capture_output=True, text=True, timeout=120)
+    assert (reports / "plan.json").is_file(), result.stdout[-2000:] + result.stderr[-2000:]
+    return json.loads((reports / "plan.json").read_text())
+
+
+@pytest.mark.parametrize("requirement_id", list(CATALOGUE))
+def test_every_catalogue_id_is_checked_by_a_collected_test(requirement_id: str, plan: list[dict[str, object]]) -> None:
+    declared = {rid for item in plan for rid in item["requirements"]}  # type: ignore[attr-defined]
+    assert requirement_id in declared, f"{requirement_id} is in the catalogue but no collected check declares it"
+
+
+def test_every_collected_test_declares_a_known_requirement(plan: list[dict[str, object]]) -> None:
+    assert len(plan) > 50
+    for item in plan:
+        assert item["requirements"], item["nodeid"]
+        assert all(rid in CATALOGUE for rid in item["requirements"]), item  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize(
+    ("where", "used"),
+    [("scenario markers", SCENARIO_MARKERS), ("manifest rows", MANIFEST_IDS), ("@check()", CHECK_IDS),
+     ("fail()", FAIL_IDS)],
+)
+def test_every_id_used_is_in_the_catalogue(where: str, used: dict[str, list[str]]) -> None:
+    unknown = {rid: files for rid, files in used.items() if rid not in CATALOGUE}
+    assert not unknown, f"ids used in {where} but not defined in conformance/requirements.py: {unknown}"
+
+
+@pytest.mark.parametrize("requirement_id", list(CATALOGUE))
+def test_ids_follow_the_grammar(requirement_id: str) -> None:
+    assert ID_RE.match(requirement_id)
+
+
+def test_catalogue_entries_are_complete() -> None:
+    for rid, requirement in CATALOGUE.items():
+        assert requirement.id == rid
+        assert isinstance(requirement.level, Level)
+        assert requirement.title.strip()
+        assert requirement.source.strip()
+
+
+def test_get_unknown_id_raises_key_error() -> None:
+    assert requirements.get("WAV-RATE").id == "WAV-RATE"
+    with pytest.raises(KeyError):
+        requirements.get("WAV-RATES")
+
+
+def test_every_registered_check_names_a_known_requirement() -> None:
+    assert len(REGISTRY) >= 20
+    for name, registered in REGISTRY.items():
+        assert registered.name == name == registered.function.__name__
+        assert registered.requirement in CATALOGUE, f"check {name} names unknown {registered.requirement}"
+
+
+def test_every_check_decorator_is_in_the_registry() -> None:
+    registered = {(r.requirement, r.name) for r in REGISTRY.values()}
+    for path in CHECK_MODULES:
+        text = path.read_text(encoding="utf-8")
+        for rid, name in re.findall(r"""@check\(\s*["']([^"']+)["']\)\s*\ndef (\w+)""", text):
+            assert (rid, name) in registered, f"{path.name}: {name} is not registered for {rid}"
+
+
+@pytest.mark.parametrize("name", sorted(REGISTRY))
+def test_every_registered_check_has_unit_tests(name: str) -> None:
+    """House rule: each check is tested (both directions live beside each other in tests/unit/test_checks_*.py)."""
+    assert any(re.search(rf"\b{name}\b", path.read_text(encoding="utf-8")) for path in UNIT_TESTS)
+
+
+def test_check_and_fail_refuse_an_unknown_requirement() -> None:
+    with pytest.raises(KeyError):
+        check("NOT-A-REQUIREMENT")
+    with pytest.raises(KeyError):
+        fail("NOT-A-REQUIREMENT", "x", received=1, expected=2)
+
+
+def test_fail_raises_a_typed_failure_with_received_and_expected() -> None:
+    with pytest.raises(ConformanceFailure) as excinfo:
+        fail("WAV-RATE", "rate differs", received=8000, expected=16000)
+    failure = excinfo.value
+    assert isinstance(failure, AssertionError)
+    assert (failure.requirement, failure.title, failure.received, failure.expected) == (
+        "WAV-RATE", "rate differs", "8000", "16000")
+    assert str(failure) == "[WAV-RATE] rate differs\nReceived: 8000\nExpected: 16000"
+
+
+def test_a_same_named_check_from_another_module_is_refused() -> None:
+    def unit_test_probe_check() -> None:
+        """Registered under this name for the duration of the test."""
+
+    try:
+        check("WAV-RATE")(unit_test_probe_check)
+        check("WAV-RATE")(unit_test_probe_check)  # the same function again is fine
+        assert REGISTRY["unit_test_probe_check"].requirement == "WAV-RATE"
+
+        def impostor() -> None:
+            """Same name, other module."""
+
+        impostor.__name__ = "unit_test_probe_check"
+        impostor.__module__ = "somewhere.else"
+        with pytest.raises(RuntimeError, match="already registered"):
+            check("WAV-RATE")(impostor)
+    finally:
+        REGISTRY.pop("unit_test_probe_check", None)
