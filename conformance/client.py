@@ -45,7 +45,7 @@ class Exchange:
         lines = [f"> {self.method} {self.url}"]
         lines += [f"> {k}: {v}" for k, v in redact.headers(self.request_headers)]
         if self.request_body:
-            lines.append(f"> [{len(self.request_body)} bytes] {_excerpt(self.request_body)}")
+            lines.append(f"> [{len(self.request_body)} bytes] {_excerpt(self.request_body, 200)}")
         lines.append(f"< {self.status} ({self.elapsed_s * 1000:.0f} ms)")
         lines += [f"< {k}: {v}" for k, v in redact.headers(self.response_headers)]
         if self.response_body:
@@ -67,11 +67,11 @@ class Exchange:
         return " ".join(parts)
 
 
-def _excerpt(body: bytes) -> str:
-    text = body[:BODY_EXCERPT].decode("utf-8", "replace")
+def _excerpt(body: bytes, limit: int = BODY_EXCERPT) -> str:
+    text = body[:limit].decode("utf-8", "replace")
     if not text.isprintable() and any(ord(c) < 9 for c in text):
         return "<binary>"
-    return text + ("…" if len(body) > BODY_EXCERPT else "")
+    return text + ("…" if len(body) > limit else "")
 
 
 @dataclass(slots=True)

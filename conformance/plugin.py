@@ -19,6 +19,7 @@ from typing import Any
 import pytest
 
 from conformance import __version__, requirements
+from conformance.checks import ConformanceFailure
 from conformance.client import TargetError, Transcript
 from conformance.config import ConfigError, Settings, load_settings, require_identity
 from conformance.redaction import Redactor
@@ -159,6 +160,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     failure = getattr(call.excinfo, "value", None) if call.excinfo else None
     report.failed_requirement = getattr(failure, "requirement", None)  # type: ignore[attr-defined]
     redact = state.redactor
+    if isinstance(failure, ConformanceFailure) and call.excinfo is not None:
+        report.longrepr = f"{failure}\n{_checked_by(call.excinfo)}"
     if report.when == "call" or report.outcome != "passed":
         transcript = "\n\n".join(e.render(redact) for e in state.transcript.exchanges)
         if transcript:
@@ -172,6 +175,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when == "call" or report.outcome != "passed":
         _record(state, report)
     return report
+
+
+def _checked_by(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    """Where the failing check lives (the deepest frame in ``conformance/checks`` other than ``fail``)."""
+    for entry in reversed(excinfo.traceback):
+        path = str(entry.path)
+        if "/conformance/checks/" in path and entry.name not in ("fail", "__init__"):
+            return f"Checked by {entry.name} ({Path(path).name}:{entry.lineno + 1})"
+    entry = excinfo.traceback[0]
+    return f"Raised in {entry.name} ({Path(str(entry.path)).name}:{entry.lineno + 1})"
 
 
 def _record(state: RunState, report: pytest.TestReport) -> None:
