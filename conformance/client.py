@@ -86,6 +86,12 @@ class Transcript:
         self.exchanges.append(exchange)
         del self.exchanges[: -self.limit]
 
+    def include(self, exchanges: list[Exchange]) -> None:
+        """Show exchanges made earlier (a cached upload) in this test's transcript, once each."""
+        for exchange in exchanges:
+            if not any(exchange is seen for seen in self.exchanges):
+                self.add(exchange)
+
 
 def space_path(space: Space) -> str:
     """``spaces/{owner}/{space}`` with each segment percent-encoded (handles are path segments)."""
@@ -108,6 +114,7 @@ class ApiClient:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.transcript = transcript
+        self.last_exchange: Exchange | None = None
         self._on_exchange = on_exchange
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json, */*"}
         if authorization is not None:
@@ -139,6 +146,7 @@ class ApiClient:
             response_body=response.content, elapsed_s=response.elapsed.total_seconds(),
         )
         self.transcript.add(exchange)
+        self.last_exchange = exchange
         if self._on_exchange is not None:
             self._on_exchange(exchange)
         return response

@@ -131,10 +131,12 @@ def uploaded(client_for: ClientFactory, space_for: Callable[[str], Space], profi
     def get(media: MediaCase, *, alias: bool = True, actor: str = "primary", space: str = "primary") -> Upload:
         name = f"{run_id}-{media.id}" if alias else None
         try:
-            return upload_cache.get_or_upload(client_for(actor), actor, space_for(space), media, name,
-                                              profile=profile, resources=resources)
+            result = upload_cache.get_or_upload(client_for(actor), actor, space_for(space), media, name,
+                                                profile=profile, resources=resources)
         except TargetError as exc:
             pytest.fail(f"upload of {media.id}: {exc}", pytrace=False)
+        client_for(actor).transcript.include(result.exchanges)
+        return result
 
     return get
 

@@ -13,12 +13,13 @@ from collections.abc import Iterable
 MARKER = "[REDACTED]"
 _SHAPES = (
     # Authorization: Bearer x / "Authorization": "Bearer x" / 'authorization': 'Basic x' / authorization=x
-    re.compile(r"(?i)([\"']?(?:proxy-)?authorization[\"']?\s*[:=]\s*)([\"']?)(?:(?:bearer|basic)\s+)?[^\s\"',}]+"
-               r"(?:\s+[^\s\"',}]+)*?(?=[\"',}]|$|\s*\n)"),
+    # (a curl repro's `Bearer $TOKEN` placeholder is left alone)
+    re.compile(r"(?i)([\"']?(?:proxy-)?authorization[\"']?\s*[:=]\s*[\"']?)(?!\s*(?:bearer\s+)?\$TOKEN\b)"
+               r"([^\s\"',}][^\"'\n,}]*)"),
     # "token": "x", "access_token": "x", "password": "x", "api_key": "x" (also single-quoted, Python reprs)
-    re.compile(r"(?i)([\"']\w*(?:token|password|secret|api[_-]?key)[\"']\s*:\s*)([\"'])[^\"']*[\"']"),
+    re.compile(r"(?i)([\"']\w*(?:token|password|secret|api[_-]?key)[\"']\s*:\s*[\"'])([^\"']*)(?=[\"'])"),
     # token=x, access_token=x, password=x in query strings and form bodies
-    re.compile(r"(?i)(\b\w*(?:token|password|secret)=)()[^\s&\"']+"),
+    re.compile(r"(?i)(\b\w*(?:token|password|secret)=)([^\s&\"']+)"),
 )
 
 
@@ -42,7 +43,7 @@ class Redactor:
             if secret in text:
                 text = text.replace(secret, MARKER)
         for shape in _SHAPES:
-            text = shape.sub(lambda m: f"{m.group(1)}{m.group(2)}{MARKER}{m.group(2)}", text)
+            text = shape.sub(lambda m: m.group(1) + MARKER, text)
         return text
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

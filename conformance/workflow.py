@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from conformance.checks.http import json_body
-from conformance.client import ApiClient
+from conformance.client import ApiClient, Exchange
 from conformance.config import Space
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
@@ -43,6 +43,12 @@ class Upload:
     wait_s: float = 0.0
     problems: list[str] = field(default_factory=list)
     file_response: httpx.Response | None = None
+    exchanges: list[Exchange] = field(default_factory=list)
+
+    def remember(self, client: ApiClient) -> None:
+        """Keep the exchange just made, so that later checks of this cached upload can show it."""
+        if client.last_exchange is not None:
+            self.exchanges.append(client.last_exchange)
 
     @property
     def handle(self) -> str | None:
@@ -59,6 +65,7 @@ def upload(client: ApiClient, actor: str, space: Space, media: MediaCase, alias:
         body["alias"] = alias
     response = client.create_audio(space, body)
     result = Upload(media=media, alias=alias, space=space, response=response)
+    result.remember(client)
     parsed = json_body(response)
     if 200 <= response.status_code < 300 and isinstance(parsed, dict):
         result.created = parsed
@@ -78,6 +85,7 @@ def _wait_until_settled(client: ApiClient, space: Space, result: Upload, profile
     deadline = start + profile.processing_timeout_s
     while True:
         response = client.get_audio(space, result.handle)
+        result.remember(client)
         result.polls += 1
         body = json_body(response)
         if response.status_code == 200 and isinstance(body, dict) and body.get("state") in SETTLED_STATES:
@@ -113,6 +121,8 @@ def fetch_file(client: ApiClient, result: Upload) -> httpx.Response:
     if result.file_response is None:
         assert result.handle is not None
         result.file_response = client.get_audio_file(result.space, result.handle)
+        result.remember(client)
+    client.transcript.include(result.exchanges)
     return result.file_response
 
 

@@ -44,6 +44,9 @@ AV_ERRORS: tuple[type[BaseException], ...] = (
     OverflowError,
     ZeroDivisionError,
     MemoryError,
+    # PyAV quirks on damaged input (e.g. attributes that are None when no decoder exists): still the client's file
+    AttributeError,
+    TypeError,
 )
 
 _STRICT_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
@@ -119,9 +122,12 @@ def _first_audio_stream(container: InputContainer) -> AudioStream:
 
 def _check_declared_parameters(stream: AudioStream, limits: Limits) -> None:
     """Reject from the codec parameters before decoding much (a 0 means unknown: the frames decide)."""
+    context = stream.codec_context
+    if context is None:  # FFmpeg has no decoder for this codec
+        raise MediaRejected(415, "The audio codec of the file cannot be decoded.")
     try:
-        rate = int(stream.codec_context.sample_rate or 0)
-        channels = int(stream.codec_context.channels or 0)
+        rate = int(context.sample_rate or 0)
+        channels = int(context.channels or 0)
     except AV_ERRORS:
         raise MediaRejected(415, "The audio stream parameters cannot be read.") from None
     _check_rate_and_channels(rate, channels, limits)

@@ -133,3 +133,9 @@ def test_headers_mask_credential_headers_whatever_their_case() -> None:
     assert out["Content-Type"] == "application/json"
     assert out["X-Echo"] == f"value {MARKER}"
     assert [k for k, _ in redact.headers(pairs)] == [k for k, _ in pairs]  # order and names kept
+
+
+def test_the_curl_placeholder_survives_but_a_real_token_does_not() -> None:
+    redact = Redactor()
+    assert redact('curl -H "Authorization: Bearer $TOKEN" https://t/v1') == 'curl -H "Authorization: Bearer $TOKEN" https://t/v1'
+    assert "$TOKEN" not in redact('curl -H "Authorization: Bearer TOKENVALUE123"')
