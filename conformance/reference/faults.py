@@ -56,7 +56,7 @@ CATALOGUE: tuple[Fault, ...] = (
         "non-strict Base64 (whitespace, URL-safe alphabet, missing padding) is decoded leniently and accepted",
     ),
     Fault("oversize-accepted", ("MEDIA-REJECT-OVERSIZE",), "no 20 MiB file limit and no request body limit"),
-    Fault("client-error-500", ("MEDIA-REJECT-BASE64",), "bad Base64 answers 500 instead of 400"),
+    Fault("client-error-500", ("ERR-NO-5XX", "MEDIA-REJECT-BASE64"), "bad Base64 answers 500 instead of 400"),
     Fault("stack-trace-errors", ("ERR-PROBLEM-JSON",), "4xx problem details include a Python traceback"),
     Fault("details-mismatch", ("AUD-DETAILS-200",), "GET details reports sampleRate + 1000 compared with create"),
     Fault("bad-timestamp", ("AUD-TIMESTAMPS",), "createdAt is written without a timezone (2026-11-27 04:24:44)"),

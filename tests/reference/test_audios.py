@@ -76,10 +76,20 @@ def test_date_bounds_are_inclusive(alice, listed):
 @pytest.mark.parametrize(
     "params",
     [
-        {"page": "0"}, {"page": "-1"}, {"page": "abc"}, {"page": "1.5"}, {"page": "9" * 5000},
-        {"page-size": "0"}, {"page-size": "51"}, {"page-size": "x"},
-        {"sort": "alias"}, {"sort": "--handle"}, {"sort": ""},
-        {"after": "yesterday"}, {"before": "2026-13-01"}, {"after": "2026-01-01T00:00:00"},
+        {"page": "0"},
+        {"page": "-1"},
+        {"page": "abc"},
+        {"page": "1.5"},
+        {"page": "9" * 5000},
+        {"page-size": "0"},
+        {"page-size": "51"},
+        {"page-size": "x"},
+        {"sort": "alias"},
+        {"sort": "--handle"},
+        {"sort": ""},
+        {"after": "yesterday"},
+        {"before": "2026-13-01"},
+        {"after": "2026-01-01T00:00:00"},
     ],
     ids=lambda p: "-".join(f"{k}={v[:8]}" for k, v in p.items()),
 )
@@ -116,7 +126,10 @@ def test_raw_upload_workflow(alice, helpers, media):
     assert created.status_code == 201
     audio = created.json()
     assert (audio["state"], audio["duration"], audio["sampleRate"], audio["uploadedAt"]) == (
-        "avaitingFile", "PT0S", 0, None,
+        "avaitingFile",
+        "PT0S",
+        0,
+        None,
     )
     path = f"{SPACE}/{audio['handle']}/file"
     helpers.assert_problem(alice.get(path), 404)
@@ -134,5 +147,7 @@ def test_raw_upload_workflow(alice, helpers, media):
     assert (served.rate, served.frames) == (22050, round(22050 * 0.75))
     again = alice.post(path, content=wav, headers={"Content-Type": "application/octet-stream"})
     helpers.assert_problem(again, 409)
-    helpers.assert_problem(alice.post(f"{SPACE}/missing-audio/file", content=wav,
-                                      headers={"Content-Type": "application/octet-stream"}), 404)
+    helpers.assert_problem(
+        alice.post(f"{SPACE}/missing-audio/file", content=wav, headers={"Content-Type": "application/octet-stream"}),
+        404,
+    )

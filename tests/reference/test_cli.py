@@ -55,8 +55,10 @@ def test_restart_on_the_same_database_keeps_keys_and_audios(tmp_path, spawn, med
     assert second.token("primary") == first.token("primary")
     assert second.config["actors"]["primary"]["password"] != first.config["actors"]["primary"]["password"]
     assert second.client().get(f"spaces/alice/main/audios/{created.json()['handle']}").status_code == 200
-    signin = httpx.post(second.base_url + "/auth/credentials", json={
-        "handle": "bob", "password": second.config["actors"]["outsider"]["password"]})
+    signin = httpx.post(
+        second.base_url + "/auth/credentials",
+        json={"handle": "bob", "password": second.config["actors"]["outsider"]["password"]},
+    )
     assert signin.status_code == 200
 
 

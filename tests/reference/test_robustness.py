@@ -38,8 +38,12 @@ def test_unknown_route_is_404_problem(alice, helpers, path):
 
 def test_every_response_has_server_timing(server, alice, anonymous):
     for response in (
-        anonymous.get("health"), anonymous.get("user"), alice.get("user"), alice.get("nothing"),
-        alice.delete("spaces/alice/main/audios"), alice.get("spaces/bob/main/audios"),
+        anonymous.get("health"),
+        anonymous.get("user"),
+        alice.get("user"),
+        alice.get("nothing"),
+        alice.delete("spaces/alice/main/audios"),
+        alice.get("spaces/bob/main/audios"),
     ):
         assert TIMING.match(response.headers["Server-Timing"]), response.headers
 

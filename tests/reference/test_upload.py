@@ -13,8 +13,17 @@ import pytest
 
 SPACE = "alice/main"
 FIELDS = {
-    "id", "handle", "alias", "state", "duration", "sampleRate", "identity", "voiceprints", "verifications",
-    "createdAt", "uploadedAt",
+    "id",
+    "handle",
+    "alias",
+    "state",
+    "duration",
+    "sampleRate",
+    "identity",
+    "voiceprints",
+    "verifications",
+    "createdAt",
+    "uploadedAt",
 }
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$")
 HANDLE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -123,8 +132,12 @@ REJECTED = [
     ("random-bytes", "application/json", lambda m: {"file": m.b64(bytes(range(256)) * 40)}, 415),
     ("text-file", "application/json", lambda m: {"file": m.b64(b"hello, this is not audio\n" * 50)}, 415),
     ("video-only", "application/json", lambda m: {"file": m.b64(m.video_only())}, 415),
-    ("mp3-header-only", "application/json", lambda m: {"file": m.b64(m.encode("mp3", "libmp3lame", 44100, 1)[:200])},
-     415),
+    (
+        "mp3-header-only",
+        "application/json",
+        lambda m: {"file": m.b64(m.encode("mp3", "libmp3lame", 44100, 1)[:200])},
+        415,
+    ),
     ("wav-header-only", "application/json", lambda m: {"file": m.b64(m.wav(16000, 0.0))}, 422),
     ("rate-7000", "application/json", lambda m: {"file": m.b64(m.wav(7000, 0.5))}, 422),
     ("three-channels", "application/json", lambda m: {"file": m.b64(m.wav(16000, 0.2, channels=3))}, 422),
