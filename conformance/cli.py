@@ -28,8 +28,26 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--budget", choices=("quick", "nightly"), help="run budget (default from config: quick)")
     run.add_argument("--seed", type=int, help="seed for generated data (default from config)")
     run.add_argument("--reports", metavar="DIR", default="reports", help="reports directory (default: reports)")
+    run.add_argument("--waivers", metavar="FILE", help="waivers (TOML); env CONFORMANCE_WAIVERS")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="plant a fault in the embedded reference server (self-tests)")
+    selftest = commands.add_parser("selftest", help="run the suite against every planted fault of the reference server",
+                                   description="Kill matrix: the suite must pass the correct reference server and "
+                                   "fail each planted fault by its own requirement id. Exit 0 all killed, 1 not.")
+    selftest.add_argument("--budget", choices=("quick", "nightly"), default="quick", help="run budget (default quick)")
+    selftest.add_argument("--faults", metavar="A,B", default="", help="only these faults (default: the catalogue)")
+    selftest.add_argument("--reports", metavar="DIR", default="reports", help="reports directory (default: reports)")
+    selftest.add_argument("--workers", type=int, default=None, help="parallel runs (default: CPU count)")
+    compare = commands.add_parser("diff", help="what changed between two certification.json files",
+                                  description="Print and write the differences between two certifications "
+                                  "(flipped requirements, verdict, level, profile, durations).")
+    compare.add_argument("a", metavar="A.json")
+    compare.add_argument("b", metavar="B.json")
+    compare.add_argument("--out", metavar="FILE", default=None, help="also write the diff as JSON here")
+    allure = commands.add_parser("report", help="build the Allure HTML report from reports/allure-results",
+                                 description="Builds reports/allure-report/index.html with the `allure` command "
+                                 "(npm: allure-commandline, or allure 3) when it is installed; otherwise says how.")
+    allure.add_argument("--reports", metavar="DIR", default="reports", help="reports directory (default: reports)")
     serve = commands.add_parser("serve", help="run the reference server (python -m conformance.reference serve)",
                                 add_help=False)
     serve.add_argument("args", nargs=argparse.REMAINDER)
@@ -38,11 +56,18 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point of the console script."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["serve"]:  # everything after `serve` belongs to the reference server's own parser
+        os.execv(sys.executable, [sys.executable, "-m", "conformance.reference", "serve", *argv[1:]])
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
-    if args.command == "serve":
-        os.execv(sys.executable, [sys.executable, "-m", "conformance.reference", "serve", *args.args, *extra])
     try:
+        if args.command == "selftest":
+            return run_selftest(args, extra)
+        if args.command == "diff":
+            return run_diff(args)
+        if args.command == "report":
+            return run_report(args)
         return run(args, extra)
     except KeyboardInterrupt:
         _say("interrupted")
@@ -92,10 +117,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     pytest_args = [
         str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS), "-p", "conformance.plugin",
         f"--html={reports / 'report.html'}", "--self-contained-html", f"--junitxml={reports / 'junit.xml'}",
+        f"--alluredir={reports / 'allure-results'}", "--clean-alluredir",
         f"--reports-dir={reports}",
     ]
     for option, value in (("--conformance-config", args.config), ("--target", args.target),
-                          ("--budget", args.budget), ("--seed", args.seed)):
+                          ("--budget", args.budget), ("--seed", args.seed), ("--waivers", args.waivers)):
         if value is not None:
             pytest_args += [option, str(value)]
     for fault in args.reference_fault:
@@ -106,7 +132,76 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     return _verdict(code, reports, settings.base_url)
 
 
+ALLURE_HINT = ("the `allure` command is not installed: `npm install -g allure-commandline` (needs Java 17) or "
+               "`npm install -g allure` (Allure 3, Node only), then run `conformance report` again")
+
+
+def run_report(args: argparse.Namespace) -> int:
+    """Allure HTML from the run's Allure results (pytest-html's report.html needs nothing)."""
+    import shutil
+    import subprocess
+
+    results = Path(args.reports) / "allure-results"
+    if not results.is_dir() or not any(results.iterdir()):
+        _say(f"no Allure results in {results}: run `conformance run` first")
+        return EXIT_UNUSABLE
+    allure = shutil.which("allure")
+    if allure is None:
+        _say(ALLURE_HINT)
+        return EXIT_UNUSABLE
+    out = Path(args.reports) / "allure-report"
+    try:
+        done = subprocess.run([allure, "generate", str(results), "-o", str(out), "--clean"], capture_output=True,
+                              text=True, timeout=300)
+    except (OSError, subprocess.SubprocessError) as exc:
+        _say(f"allure failed to run: {exc}")
+        return EXIT_UNUSABLE
+    if done.returncode != 0:
+        _say(f"allure generate failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+        return EXIT_UNUSABLE
+    print(f"Allure report: {out / 'index.html'}")  # noqa: T201
+    return EXIT_CONFORMS
+
+
+def run_diff(args: argparse.Namespace) -> int:
+    """Exit 0 when nothing flipped, 1 when a requirement changed outcome, 2 for unusable inputs."""
+    from conformance.diff import DiffError, diff, load, write
+
+    try:
+        result = diff(load(Path(args.a)), load(Path(args.b)))
+    except DiffError as exc:
+        _say(str(exc))
+        return EXIT_UNUSABLE
+    for line in result.lines():
+        print(line)  # noqa: T201
+    if args.out:
+        write(result, Path(args.out))
+    return EXIT_NONCONFORMING if result.flipped or result.only_in_a or result.only_in_b else EXIT_CONFORMS
+
+
+def run_selftest(args: argparse.Namespace, extra: list[str]) -> int:
+    """The kill matrix; one line per variant, then the score."""
+    from conformance.selftest import SelftestError, selftest, verdict
+
+    only = [name for name in args.faults.split(",") if name]
+    try:
+        outcomes = selftest(Path(args.reports), budget=args.budget, only=only, workers=args.workers, extra=extra)
+    except SelftestError as exc:
+        _say(str(exc))
+        return EXIT_UNUSABLE
+    for outcome in outcomes:
+        failed = ", ".join(outcome.failed_requirements) or "-"
+        print(f"{verdict(outcome):<26} {outcome.name:<28} failed: {failed}  ({outcome.duration_s:.0f} s)")  # noqa: T201
+    faults = [o for o in outcomes if not o.is_control]
+    killed = sum(o.killed for o in faults)
+    clean = all(o.ok for o in outcomes if o.is_control)
+    print(f"SELFTEST: {killed}/{len(faults)} faults killed by their own requirement; control "  # noqa: T201
+          f"{'conforms' if clean else 'FAILS'} (report: {Path(args.reports) / 'selftest.html'})")
+    return EXIT_CONFORMS if clean and killed == len(faults) else EXIT_NONCONFORMING
+
+
 def _verdict(code: int, reports: Path, target: str | None) -> int:
+    """The one-line verdict, from the certification (a failed SHOULD or a waived failure does not fail it)."""
     summary_path = reports / "certification.json"
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
@@ -121,15 +216,15 @@ def _verdict(code: int, reports: Path, target: str | None) -> int:
     where = summary.get("target") or target
     checked = sum(1 for t in summary["tests"] if t["outcome"] == "passed")
     report = reports / "report.html"
-    if code == 0:
-        print(f"CONFORMS: {checked} checks passed against {where} (report: {report})")  # noqa: T201
+    notes = [f"{len(summary[k])} {k}" for k in ("warnings", "waived") if summary.get(k)]
+    extra = f" ({', '.join(notes)})" if notes else ""
+    if summary.get("verdict") == "conforms":
+        level = summary.get("level") or "none"
+        print(f"CONFORMS, level {level}: {checked} checks passed against {where}{extra} (report: {report})")  # noqa: T201
         return EXIT_CONFORMS
     failed = ", ".join(summary.get("failed_requirements", [])) or "no requirement outright"
     undecided = summary.get("undecided_requirements", [])
     also = f"; could not decide {', '.join(undecided)}" if undecided else ""
-    print(f"DOES NOT CONFORM: {where} fails {failed}{also} (report: {report})")  # noqa: T201
+    problems = "".join(f"; {p}" for p in summary.get("problems", []))
+    print(f"DOES NOT CONFORM: {where} fails {failed}{also}{problems} (report: {report})")  # noqa: T201
     return EXIT_NONCONFORMING
-
-
-if __name__ == "__main__":  # pragma: no cover
-    raise SystemExit(main())

@@ -7,7 +7,9 @@ check, never the run. Transport problems become ``TargetError`` with one sentenc
 from __future__ import annotations
 
 import json
+import re
 import shlex
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +95,38 @@ class Transcript:
                 self.add(exchange)
 
 
+class HangGuard:
+    """Remembers endpoints that stopped answering, so a target that hangs on one endpoint costs a couple of
+    timeouts in all, not one per check: after ``limit`` timeouts of one operation (method + path template), further
+    calls to it fail at once with the same verdict. Other endpoints are unaffected."""
+
+    def __init__(self, limit: int = 2) -> None:
+        self.limit = limit
+        self._lock = threading.Lock()
+        self._timeouts: dict[str, int] = {}
+
+    @staticmethod
+    def operation(method: str, path: str) -> str:
+        """``GET spaces/{owner}/{space}/audios/{audio}/file`` for any concrete path of that shape."""
+        template = re.sub(r"^/?spaces/[^/]+/[^/]+", "spaces/{owner}/{space}", path.split("?", 1)[0])
+        template = re.sub(r"/audios/[^/]+", "/audios/{audio}", template)
+        template = re.sub(r"/keys/[^/]+", "/keys/{key}", template)
+        return f"{method} {template}"
+
+    def check(self, operation: str, timeout: float) -> None:
+        """Raise ``TargetError`` at once when this operation has already hung ``limit`` times."""
+        with self._lock:
+            count = self._timeouts.get(operation, 0)
+        if count >= self.limit:
+            raise TargetError(f"{operation} did not answer within {timeout:g} s ({count} times already); "
+                              "not sent again")
+
+    def timed_out(self, operation: str) -> None:
+        """Count one more timeout of ``operation``."""
+        with self._lock:
+            self._timeouts[operation] = self._timeouts.get(operation, 0) + 1
+
+
 def space_path(space: Space) -> str:
     """``spaces/{owner}/{space}`` with each segment percent-encoded (handles are path segments)."""
     return f"spaces/{quote(space.owner, safe='')}/{quote(space.space, safe='')}"
@@ -110,11 +144,13 @@ class ApiClient:
         transcript: Transcript,
         authorization: str | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
+        hang_guard: HangGuard | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.transcript = transcript
         self.last_exchange: Exchange | None = None
+        self._hang_guard = hang_guard or HangGuard()
         self._on_exchange = on_exchange
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json, */*"}
         if authorization is not None:
@@ -134,9 +170,12 @@ class ApiClient:
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
+        operation = HangGuard.operation(method, path)
+        self._hang_guard.check(operation, self.timeout)
         try:
             response = self._http.request(method, path.lstrip("/"), content=content, headers=headers, params=params)
         except httpx.TimeoutException:
+            self._hang_guard.timed_out(operation)
             raise TargetError(f"{method} {self.base_url}{path} did not answer within {self.timeout:g} s") from None
         except httpx.HTTPError as exc:
             raise TargetError(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from None
@@ -176,6 +215,36 @@ class ApiClient:
         """``GET /spaces/{owner}/{space}/audios`` with query parameters (``page_size`` → ``page-size``)."""
         query = {k.replace("_", "-"): v for k, v in params.items() if v is not None}
         return self.request("GET", f"{space_path(space)}/audios", params=query)
+
+    def patch_audio(self, space: Space, handle: str, body: Any) -> httpx.Response:
+        """``PATCH /spaces/{owner}/{space}/audios/{audio}`` with a JSON body (e.g. ``{"alias": ...}``)."""
+        return self.request("PATCH", f"{space_path(space)}/audios/{quote(handle, safe='')}", json_body=body)
+
+    def upload_audio_file(self, space: Space, handle: str, data: bytes,
+                          content_type: str = "application/octet-stream") -> httpx.Response:
+        """``POST /spaces/{owner}/{space}/audios/{audio}/file`` with the raw media (a capability)."""
+        return self.request("POST", f"{space_path(space)}/audios/{quote(handle, safe='')}/file", content=data,
+                            headers={"Content-Type": content_type})
+
+    def create_key(self, handle: str, alias: str | None = None) -> httpx.Response:
+        """``POST /user/keys`` (a capability): a new API key of the caller, its token in the answer."""
+        return self.request("POST", "user/keys", json_body={"handle": handle, "alias": alias})
+
+    def delete_key(self, handle: str) -> httpx.Response:
+        """``DELETE /user/keys/{key}`` (a capability): the key's token stops working."""
+        return self.request("DELETE", f"user/keys/{quote(handle, safe='')}")
+
+    def get_key(self, handle: str) -> httpx.Response:
+        """``GET /user/keys/{key}``: the caller's API key, its token included."""
+        return self.request("GET", f"user/keys/{quote(handle, safe='')}")
+
+    def get_user(self) -> httpx.Response:
+        """``GET /user``: the caller."""
+        return self.request("GET", "user")
+
+    def post_credentials(self, body: Any) -> httpx.Response:
+        """``POST /auth/credentials`` with an arbitrary JSON body (for incomplete or wrong credentials)."""
+        return self.request("POST", "auth/credentials", json_body=body)
 
     def sign_in(self, handle: str, password: str) -> httpx.Response:
         """``POST /auth/credentials``."""

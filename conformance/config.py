@@ -21,7 +21,7 @@ from conformance.profile import Profile, ProfileError, build_profile
 BUDGETS = ("quick", "nightly")
 ACTORS = ("primary", "outsider")
 SPACES = ("primary", "org", "foreign", "foreign_org")
-TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile")
+TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile", "openapi")
 ENV_PREFIX = "CONFORMANCE_"
 
 
@@ -69,6 +69,7 @@ class Settings:
     spaces: Mapping[str, Space] = field(default_factory=dict)
     profile: Profile = field(default_factory=build_profile)
     source: str = "defaults"
+    openapi: str | None = None  # the target's own OpenAPI definition (URL or path); None: the packaged one
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret this configuration holds (for the redactor)."""
@@ -113,7 +114,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """Translate ``CONFORMANCE_*`` variables into the TOML shape."""
     data: dict[str, Any] = {}
-    simple = {"BASE_URL": "base_url", "TIMEOUT": "timeout", "BUDGET": "budget", "SEED": "seed"}
+    simple = {"BASE_URL": "base_url", "TIMEOUT": "timeout", "BUDGET": "budget", "SEED": "seed", "OPENAPI": "openapi"}
     for suffix, key in simple.items():
         if (value := env.get(ENV_PREFIX + suffix)) is not None:
             data[key] = _env_scalar(value) if key in ("timeout", "seed") else value
@@ -167,6 +168,9 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     seed = data.get("seed", 20241202)
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ConfigError(f"'seed' must be an integer, got {seed!r}")
+    openapi = data.get("openapi")
+    if openapi is not None and (not isinstance(openapi, str) or not openapi.strip()):
+        raise ConfigError(f"'openapi' must be a URL or a file path of an OpenAPI definition, got {openapi!r}")
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
     try:
@@ -175,7 +179,7 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
         raise ConfigError(str(exc)) from None
     return Settings(
         base_url=base_url, timeout=float(timeout), budget=budget, seed=seed,
-        actors=actors, spaces=spaces, profile=profile, source=source,
+        actors=actors, spaces=spaces, profile=profile, source=source, openapi=openapi,
     )
 
 

@@ -1,19 +1,42 @@
-"""The fixture media corpus as typed rows: one ``MediaCase`` per file, each with its expected verdict.
+"""The fixture media corpus as typed rows: one ``MediaCase`` per file, and what a target must answer for it.
 
 The manifest (``fixtures/manifest.toml``) is written by ``fixtures/generate.py``; this module only reads it. The
 corpus lives beside the package in a checkout; ``CONFORMANCE_FIXTURES`` points elsewhere.
+
+Why verdicts are derived, not read: whether a clean file is accepted depends on the target's limits (size,
+duration, rate, channels are PROFILE values). Each row therefore carries its measurable properties, and
+:func:`expected_verdict` judges them against the configured profile; the manifest's own ``verdict`` is the
+reference profile's answer, for humans (a unit test keeps the two in agreement). Only *defective* rows (not
+media, no audio stream, a truncated header, zero samples, ...) are refused whatever the limits.
+
+Big rows (over-long, oversize, longest accepted) are never committed: the manifest names a ``recipe`` and
+:func:`for_profile` sizes them for the configured profile's limits; their bytes are built on first read.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
+import math
 import os
+import struct
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from conformance import requirements
-from conformance.profile import REJECT_REASONS
+from conformance.profile import REJECT_REASONS, Profile
+
+ACCEPT_REQUIREMENT = "AUD-CREATE-201"
+GENERATED_SPEECH_RATE = 8000
+"""Over-long and longest-accepted rows are PCM16 mono WAV at 8 kHz: the smallest exact encoding of a duration."""
+OVERSIZE_RATE, OVERSIZE_CHANNELS, OVERSIZE_WIDTH = 48000, 2, 4
+"""The oversize row is float32 stereo at 48 kHz (384 kB/s), so it passes the size limit while still short."""
+WAV_HEADER = 44
 
 
 class ManifestError(ValueError):
@@ -22,34 +45,89 @@ class ManifestError(ValueError):
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class MediaCase:
-    """One fixture file and what a conforming target must answer when it is uploaded."""
+    """One fixture file, its measurable properties, and the reference profile's verdict on it."""
 
     id: str
-    path: Path
+    path: Path | None  # None for generated rows
     made_with: str
     container: str
     codec: str
     sample_rate: int
     channels: int
     duration_s: float
+    size_bytes: int
     lossless: bool
-    sha256: str
+    sha256: str | None  # None for generated rows
     verdict: str
     requirement: str
     reject_reason: str | None = None
     expected_stored_rate: int | None = None
+    defect: str | None = None  # why the file is refused under any limits (None: judged by the limits)
+    recipe: str | None = None  # generated rows: the name of the recipe in RECIPES
+    source: MediaCase | None = None  # generated rows: the committed row whose sound they repeat
 
     @property
     def accepted(self) -> bool:
-        """Whether a conforming target accepts this file."""
+        """Whether the reference profile accepts this file (see :func:`expected_verdict` for a target's)."""
         return self.verdict == "accept"
+
+    @property
+    def generated(self) -> bool:
+        """Built at test time for the profile's limits, never committed."""
+        return self.recipe is not None
 
     def read(self) -> bytes:
         """The file's bytes, verified against the manifest's hash (a drifted corpus would mislead every check)."""
+        if self.recipe is not None:
+            return _build(self.recipe, self.source.read() if self.source else b"", self.frames)
+        assert self.path is not None
         data = self.path.read_bytes()
         if hashlib.sha256(data).hexdigest() != self.sha256:
             raise ManifestError(f"fixture {self.id}: {self.path} does not match its SHA-256 in the manifest")
         return data
+
+    @property
+    def frames(self) -> int:
+        """Sample frames (exact for generated rows, which are PCM)."""
+        return round(self.duration_s * self.sample_rate)
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """What a conforming target answers: accept, or refuse for one of ``reasons`` (any of them is right when a
+    file breaks several limits at once: the order a target checks them in is its own)."""
+
+    accepted: bool
+    requirement: str
+    reasons: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class LimitRule:
+    """One profile limit a clean file can break, in the order of docs/decisions.md (Upload)."""
+
+    reason: str
+    requirement: str
+    broken: Callable[[MediaCase, Profile], bool]
+
+
+LIMIT_RULES: tuple[LimitRule, ...] = (
+    LimitRule("too_large", "MEDIA-REJECT-OVERSIZE", lambda c, p: c.size_bytes > p.max_file_bytes),
+    LimitRule("invalid_audio", "MEDIA-REJECT-RATE", lambda c, p: c.sample_rate < p.min_sample_rate),
+    LimitRule("invalid_audio", "MEDIA-REJECT-CHANNELS", lambda c, p: c.channels > p.max_channels),
+    LimitRule("invalid_audio", "MEDIA-REJECT-TOO-LONG", lambda c, p: c.duration_s > p.max_duration_s),
+)
+
+
+def expected_verdict(case: MediaCase, profile: Profile) -> Verdict:
+    """The answer a target with ``profile`` owes for ``case``: defects always refuse; clean files are judged by
+    the profile's limits, so changing a limit in the configuration flips exactly the rows it concerns."""
+    if case.defect is not None:
+        return Verdict(False, case.requirement, (case.reject_reason or "",))
+    broken = [rule for rule in LIMIT_RULES if rule.broken(case, profile)]
+    if not broken:
+        return Verdict(True, ACCEPT_REQUIREMENT)
+    return Verdict(False, broken[0].requirement, tuple(dict.fromkeys(rule.reason for rule in broken)))
 
 
 def fixtures_dir() -> Path:
@@ -59,7 +137,7 @@ def fixtures_dir() -> Path:
 
 
 def load_manifest(directory: Path | None = None) -> list[MediaCase]:
-    """Every row of ``manifest.toml``, validated."""
+    """Every row of ``manifest.toml``, validated (generated rows sized for the reference profile)."""
     directory = directory or fixtures_dir()
     path = directory / "manifest.toml"
     try:
@@ -68,24 +146,35 @@ def load_manifest(directory: Path | None = None) -> list[MediaCase]:
         raise ManifestError(f"the fixture manifest {path} does not exist (run fixtures/generate.py)") from None
     except tomllib.TOMLDecodeError as exc:
         raise ManifestError(f"the fixture manifest {path} is not valid TOML: {exc}") from None
-    cases = [_case(directory, row) for row in rows]
-    ids = [c.id for c in cases]
-    if len(set(ids)) != len(ids):
-        raise ManifestError("the fixture manifest has duplicate ids")
-    return cases
+    cases: dict[str, MediaCase] = {}
+    for row in rows:
+        case = _case(directory, row, cases)
+        if case.id in cases:
+            raise ManifestError(f"the fixture manifest has duplicate ids ({case.id})")
+        cases[case.id] = case
+    return list(cases.values())
 
 
-def _case(directory: Path, row: dict[str, object]) -> MediaCase:
+def for_profile(cases: list[MediaCase], profile: Profile) -> list[MediaCase]:
+    """The rows as a target with ``profile`` sees them: generated rows re-sized for its limits."""
+    return [resize(case, profile) if case.generated else case for case in cases]
+
+
+def _case(directory: Path, row: dict[str, object], known: dict[str, MediaCase]) -> MediaCase:
     name = str(row.get("id", "?"))
     try:
+        recipe = str(row["recipe"]) if row.get("generated") else None
+        source = known[str(row["source"])] if recipe and "source" in row else None
         case = MediaCase(
-            id=name, path=directory / str(row["file"]), made_with=str(row["made_with"]),
+            id=name, path=None if recipe else directory / str(row["file"]), made_with=str(row["made_with"]),
             container=str(row["container"]), codec=str(row["codec"]), sample_rate=int(row["sample_rate"]),  # type: ignore[call-overload]
             channels=int(row["channels"]), duration_s=float(row["duration_s"]),  # type: ignore[call-overload, arg-type]
-            lossless=bool(row["lossless"]), sha256=str(row["sha256"]), verdict=str(row["verdict"]),
+            size_bytes=int(row["size_bytes"]), lossless=bool(row["lossless"]),  # type: ignore[call-overload]
+            sha256=None if recipe else str(row["sha256"]), verdict=str(row["verdict"]),
             requirement=str(row["requirement"]),
             reject_reason=str(row["reject_reason"]) if "reject_reason" in row else None,
             expected_stored_rate=int(row["expected_stored_rate"]) if "expected_stored_rate" in row else None,  # type: ignore[call-overload]
+            defect=str(row["defect"]) if "defect" in row else None, recipe=recipe, source=source,
         )
     except (KeyError, TypeError, ValueError) as exc:
         raise ManifestError(f"fixture {name}: missing or invalid field {exc}") from None
@@ -93,6 +182,82 @@ def _case(directory: Path, row: dict[str, object]) -> MediaCase:
         raise ManifestError(f"fixture {name}: verdict must be accept or reject, got {case.verdict!r}")
     if case.verdict == "reject" and case.reject_reason not in REJECT_REASONS:
         raise ManifestError(f"fixture {name}: reject_reason must be one of {', '.join(REJECT_REASONS)}")
+    if case.defect is not None and case.verdict != "reject":
+        raise ManifestError(f"fixture {name}: a row with a defect must be rejected")
     if case.requirement not in requirements.CATALOGUE:
         raise ManifestError(f"fixture {name}: unknown requirement id {case.requirement!r}")
+    if case.recipe is not None and case.recipe not in RECIPES:
+        raise ManifestError(f"fixture {name}: unknown recipe {case.recipe!r} (known: {', '.join(RECIPES)})")
     return case
+
+
+# --- generated rows ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """The shape of a generated file for one profile: PCM in a canonical WAV, so every property is exact."""
+
+    rate: int
+    channels: int
+    frames: int
+    width: int  # bytes per sample: 2 (PCM16) or 4 (float32)
+
+    @property
+    def size_bytes(self) -> int:
+        return WAV_HEADER + self.frames * self.channels * self.width
+
+
+def _longest_accepted(profile: Profile) -> Plan:
+    """Exactly the maximum duration (the contract says "≤ max": a target that refuses it is off by one)."""
+    return Plan(GENERATED_SPEECH_RATE, 1, math.floor(profile.max_duration_s * GENERATED_SPEECH_RATE + 1e-6), 2)
+
+
+def _over_long(profile: Profile) -> Plan:
+    """One second over the maximum duration: clearly too long, but not so long that the upload is slow."""
+    return Plan(GENERATED_SPEECH_RATE, 1, math.floor((profile.max_duration_s + 1) * GENERATED_SPEECH_RATE), 2)
+
+
+def _oversize(profile: Profile) -> Plan:
+    """Just over the maximum file size (+0.1 s), as short as a valid WAV of that size can be."""
+    frame_bytes = OVERSIZE_CHANNELS * OVERSIZE_WIDTH
+    frames = math.ceil((profile.max_file_bytes + 1 - WAV_HEADER) / frame_bytes) + OVERSIZE_RATE // 10
+    return Plan(OVERSIZE_RATE, OVERSIZE_CHANNELS, frames, OVERSIZE_WIDTH)
+
+
+RECIPES: dict[str, Callable[[Profile], Plan]] = {
+    "longest-accepted": _longest_accepted,
+    "over-long": _over_long,
+    "oversize": _oversize,
+}
+
+
+def resize(case: MediaCase, profile: Profile) -> MediaCase:
+    """A generated row with the properties of the file its recipe builds for ``profile``."""
+    assert case.recipe is not None
+    plan = RECIPES[case.recipe](profile)
+    return dataclasses.replace(case, sample_rate=plan.rate, channels=plan.channels, duration_s=plan.frames / plan.rate,
+                               size_bytes=plan.size_bytes,
+                               expected_stored_rate=min(plan.rate, profile.max_stored_sample_rate))
+
+
+@functools.lru_cache(maxsize=4)
+def _build(recipe: str, source: bytes, frames: int) -> bytes:
+    """The bytes of a generated row, built once per run (deterministic: same inputs, same bytes)."""
+    if recipe == "oversize":
+        t = np.arange(frames, dtype=np.float64) / OVERSIZE_RATE
+        tone = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype("<f4")
+        return _wav(np.repeat(tone, OVERSIZE_CHANNELS).tobytes(), OVERSIZE_RATE, OVERSIZE_CHANNELS, 32, 3)
+    from conformance.media.decode import decode  # PyAV, only when a generated row is really uploaded
+
+    speech = decode(source, rate=GENERATED_SPEECH_RATE).samples
+    pcm = np.clip(np.round(np.resize(speech, frames) * 32767.0), -32768, 32767).astype("<i2")
+    return _wav(pcm.tobytes(), GENERATED_SPEECH_RATE, 1, 16, 1)
+
+
+def _wav(data: bytes, rate: int, channels: int, bits: int, format_tag: int) -> bytes:
+    """A canonical 44-byte-header WAV (format 1 = PCM, 3 = IEEE float)."""
+    align = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", format_tag, channels, rate, rate * align, align, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
+    return b"RIFF" + struct.pack("<I", len(body)) + body

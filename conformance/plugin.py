@@ -7,6 +7,7 @@ keys, never in module globals. Every report passes through the redactor before p
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import subprocess
 import tempfile
@@ -16,15 +17,18 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from conformance import __version__, requirements
+from conformance.certification import Certification, certify
 from conformance.checks import ConformanceFailure
-from conformance.client import TargetError, Transcript
+from conformance.client import HangGuard, TargetError, Transcript
 from conformance.config import ConfigError, Settings, load_settings, require_identity
 from conformance.redaction import Redactor
 from conformance.resources import Leak, Resources
 from conformance.target import embedded_reference, probe
+from conformance.waivers import Waiver, WaiverError, load_waivers
 
 
 @dataclass(slots=True)
@@ -42,6 +46,9 @@ class RunState:
     started: str = field(default_factory=lambda: _now())
     stack: ExitStack = field(default_factory=ExitStack)
     embedded: bool = False
+    waivers: dict[str, Waiver] = field(default_factory=dict)
+    hang_guard: HangGuard = field(default_factory=HangGuard)
+    certification: Certification | None = None
 
 
 STATE_KEY = pytest.StashKey[RunState]()
@@ -61,6 +68,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--seed", dest="conformance_seed", type=int, help="Seed for generated data")
     group.addoption("--reports-dir", dest="conformance_reports", metavar="DIR", default="reports",
                     help="Where the certification summary is written (default: reports)")
+    group.addoption("--waivers", dest="conformance_waivers", metavar="FILE",
+                    help="Waivers (TOML): known failures accepted until a date; env CONFORMANCE_WAIVERS")
     group.addoption("--reference-fault", dest="conformance_faults", action="append", default=[], metavar="NAME",
                     help="Start the embedded reference server with this planted fault (self-tests only)")
 
@@ -77,8 +86,13 @@ def pytest_configure(config: pytest.Config) -> None:
         settings = load_settings(config.getoption("conformance_config"), overrides=overrides)
     except ConfigError as exc:
         raise pytest.UsageError(f"conformance configuration: {exc}") from None
+    waivers_path = config.getoption("conformance_waivers") or os.environ.get("CONFORMANCE_WAIVERS")
+    try:
+        waivers = load_waivers(Path(waivers_path) if waivers_path else None)
+    except WaiverError as exc:
+        raise pytest.UsageError(f"conformance waivers: {exc}") from None
     state = RunState(settings=settings, redactor=Redactor(settings.secrets()), run_id=secrets.token_hex(4),
-                     reports_dir=Path(config.getoption("conformance_reports")))
+                     reports_dir=Path(config.getoption("conformance_reports")), waivers=waivers)
     config.stash[STATE_KEY] = state
     from conformance import pytest_fixtures
 
@@ -99,8 +113,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if not ids and STATE_KEY in config.stash:
             raise pytest.UsageError(f"{item.nodeid}: declares no requirement id (@pytest.mark.requirement)")
         for requirement_id in ids:
+            level = requirements.get(requirement_id).level.value
             item.user_properties.append(("requirement", requirement_id))
-            item.user_properties.append(("level", requirements.get(requirement_id).level.value))
+            item.user_properties.append(("level", level))
+            item.add_marker(pytest.mark.allure_label(requirement_id, label_type="requirement"))
+            item.add_marker(pytest.mark.allure_label(level, label_type="level"))
+        area = item.nodeid.split("::", 1)[0].removeprefix("test_").removesuffix(".py")
+        item.add_marker(pytest.mark.allure_label(area, label_type="feature"))
 
 
 def requirement_ids(item: pytest.Item) -> list[str]:
@@ -173,8 +192,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.longrepr = redact(str(report.longrepr))
     report.sections = [(title, redact(text)) for title, text in report.sections]
     if report.when == "call" or report.outcome != "passed":
-        _record(state, report)
+        crash = call.excinfo.exconly().splitlines()[0] if call.excinfo is not None and failure is not None else ""
+        _record(state, report, undecidable=isinstance(failure, TargetError | httpx.TransportError),
+                crash="" if isinstance(failure, ConformanceFailure) else crash)
     return report
+
+
+def _failure_reason(text: str) -> str:
+    """A conformance failure's title and what was received; for anything else, its last line (pytest's E line)."""
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    if lines and lines[0].startswith("[") and len(lines) > 1 and lines[1].startswith("Received:"):
+        return " | ".join(lines[:2])[:500]
+    return lines[-1][:500] if lines else ""
 
 
 def _checked_by(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
@@ -187,14 +216,15 @@ def _checked_by(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return f"Raised in {entry.name} ({Path(str(entry.path)).name}:{entry.lineno + 1})"
 
 
-def _record(state: RunState, report: pytest.TestReport) -> None:
+def _record(state: RunState, report: pytest.TestReport, *, undecidable: bool = False, crash: str = "") -> None:
+    """One result row. A transport failure (timeout, connection lost) leaves the check undecided: ``error``."""
     outcome = report.outcome
     reason = ""
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2])
     elif report.failed:
-        reason = str(report.longrepr).strip().splitlines()[-1][:300] if report.longrepr else ""
-        outcome = "failed" if report.when == "call" else "error"
+        reason = crash[:500] or (_failure_reason(str(report.longrepr)) if report.longrepr else "")
+        outcome = "failed" if report.when == "call" and not undecidable else "error"
     state.results.append({
         "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
         "requirements": getattr(report, "requirements", []),
@@ -203,6 +233,7 @@ def _record(state: RunState, report: pytest.TestReport) -> None:
     })
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest-html writes the report that shows the certification
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     """Delete what the run created, write the certification summary, stop the embedded server."""
     state = session.config.stash.get(STATE_KEY, None)
@@ -222,6 +253,23 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         state.stack.close()
 
 
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Allure writes its result files itself; scrub them once everything is written (redaction at the writer)."""
+    state = config.stash.get(STATE_KEY, None)
+    directory = getattr(config.option, "allure_report_dir", None)
+    if state is None or not directory or not Path(directory).is_dir():
+        return
+    for path in Path(directory).iterdir():
+        if path.is_file():
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (UnicodeDecodeError, OSError):
+                continue
+            scrubbed = state.redactor(text)
+            if scrubbed != text:
+                path.write_text(scrubbed, encoding="utf-8")
+
+
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """The leak report and the verdict file's location."""
     state = config.stash.get(STATE_KEY, None)
@@ -232,14 +280,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 
 
 def _write_summary(state: RunState, exitstatus: int) -> None:
-    """``certification.json``: target, profile, and per requirement the worst outcome of its tests."""
-    from conformance.outcomes import roll_up
-
-    per_requirement = roll_up(state.results)
-    failed = sorted(rid for rid, outcome in per_requirement.items() if outcome == "fail")
-    undecided = sorted(rid for rid, outcome in per_requirement.items() if outcome == "error")
+    """``certification.json``: target, profile, per requirement the verdict, the level, the leaks."""
+    result = certify(state.results, waivers=state.waivers, strict_should=state.settings.profile.strict_should,
+                     today=datetime.now(UTC).date())
+    state.certification = result
     summary = {
         "suite_version": __version__,
+        "suite_revision": _revision(),
         "target": state.settings.base_url,
         "embedded_reference": state.embedded,
         "profile": state.settings.profile.as_dict(),
@@ -248,11 +295,15 @@ def _write_summary(state: RunState, exitstatus: int) -> None:
         "run_id": state.run_id,
         "started": state.started,
         "finished": _now(),
-        "verdict": "conforms" if not failed and not undecided and exitstatus == 0 else "does not conform",
-        "failed_requirements": failed,
-        "undecided_requirements": undecided,
-        "requirements": {rid: {"outcome": outcome, "level": requirements.get(rid).level.value,
-                               "title": requirements.get(rid).title} for rid, outcome in per_requirement.items()},
+        "pytest_exit_status": int(exitstatus),
+        "verdict": result.verdict,
+        "level": result.level,
+        "failed_requirements": result.failed,
+        "undecided_requirements": result.undecided,
+        "warnings": result.warnings,
+        "waived": result.waived,
+        "problems": result.problems,
+        "requirements": result.requirements,
         "leaks": [{"space": leak.audio.space.label, "handle": leak.audio.handle, "reason": leak.reason}
                   for leak in state.leaks],
         "tests": state.results,
@@ -260,3 +311,13 @@ def _write_summary(state: RunState, exitstatus: int) -> None:
     state.reports_dir.mkdir(parents=True, exist_ok=True)
     text = state.redactor(json.dumps(summary, indent=2, ensure_ascii=False))
     (state.reports_dir / "certification.json").write_text(text + "\n", encoding="utf-8")
+
+
+def _revision() -> str | None:
+    """The suite's git commit, when it runs from a checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+                                capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None

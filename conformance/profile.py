@@ -14,7 +14,7 @@ from importlib import resources
 from typing import Any
 
 REJECT_REASONS = ("malformed", "bad_base64", "empty", "too_large", "undecodable", "invalid_audio")
-CAPABILITIES = ("delete", "raw_upload")
+CAPABILITIES = ("delete", "raw_upload", "api_keys")
 
 
 class ProfileError(ValueError):
@@ -27,6 +27,7 @@ class Profile:
 
     unauthenticated_statuses: tuple[int, ...]
     denied_statuses: tuple[int, ...]
+    hide_existence: bool
     processing: str
     processing_timeout_s: float
     poll_interval_s: float
@@ -42,6 +43,17 @@ class Profile:
     same_sound_min_correlation_lossy: float
     same_sound_min_envelope_correlation: float
     clock_skew_s: float
+    strict_should: bool
+    invalid_request_statuses: tuple[int, ...]
+    conflict_statuses: tuple[int, ...]
+    deleted_statuses: tuple[int, ...]
+    file_before_upload_statuses: tuple[int, ...]
+    list_past_end_status: int
+    list_sort_ascending: str
+    list_sort_descending: str
+    list_sort_default_direction: str
+    client_handle: str
+    session_ttl_s: float
     capabilities: dict[str, bool]
 
     def has(self, capability: str) -> bool:
@@ -112,6 +124,9 @@ def _validated(data: dict[str, Any]) -> Profile:
         raise ProfileError(f"profile key 'processing' must be \"sync\" or \"async\", got {data['processing']!r}")
     if not isinstance(data["strict_reject_statuses"], bool):
         raise ProfileError("profile key 'strict_reject_statuses' must be true or false")
+    if not isinstance(data["hide_existence"], bool):
+        raise ProfileError("profile key 'hide_existence' must be true or false")
+    _validate_lifecycle(data)
     rejects = data["reject_statuses"]
     for reason in REJECT_REASONS:
         if not _is_status(rejects.get(reason)) or not 400 <= rejects[reason] < 500:
@@ -128,6 +143,7 @@ def _validated(data: dict[str, Any]) -> Profile:
     return Profile(
         unauthenticated_statuses=status_list("unauthenticated_statuses"),
         denied_statuses=status_list("denied_statuses"),
+        hide_existence=data["hide_existence"],
         processing=data["processing"],
         processing_timeout_s=number("processing_timeout_s"),
         poll_interval_s=number("poll_interval_s", minimum=0.01),
@@ -143,8 +159,43 @@ def _validated(data: dict[str, Any]) -> Profile:
         same_sound_min_correlation_lossy=number("same_sound_min_correlation_lossy"),
         same_sound_min_envelope_correlation=number("same_sound_min_envelope_correlation"),
         clock_skew_s=number("clock_skew_s"),
+        strict_should=_boolean(data, "strict_should"),
+        invalid_request_statuses=status_list("invalid_request_statuses"),
+        conflict_statuses=status_list("conflict_statuses"),
+        deleted_statuses=status_list("deleted_statuses"),
+        file_before_upload_statuses=status_list("file_before_upload_statuses"),
+        list_past_end_status=data["list_past_end_status"],
+        list_sort_ascending=data["list_sort_ascending"],
+        list_sort_descending=data["list_sort_descending"],
+        list_sort_default_direction=data["list_sort_default_direction"],
+        client_handle=data["client_handle"],
+        session_ttl_s=number("session_ttl_s", minimum=1.0),
         capabilities=dict(caps),
     )
+
+
+def _validate_lifecycle(data: dict[str, Any]) -> None:
+    """The list, update and sign-in keys that are not plain numbers or status lists."""
+    if not _is_status(data["list_past_end_status"]):
+        raise ProfileError(f"profile key 'list_past_end_status' must be an HTTP status, got "
+                           f"{data['list_past_end_status']!r}")
+    for key in ("list_sort_ascending", "list_sort_descending"):
+        if not isinstance(data[key], str) or data[key].count("{field}") != 1:
+            raise ProfileError(f"profile key {key!r} must be a string with one {{field}}, got {data[key]!r}")
+    if data["list_sort_ascending"] == data["list_sort_descending"]:
+        raise ProfileError("profile keys 'list_sort_ascending' and 'list_sort_descending' must differ")
+    if data["list_sort_default_direction"] not in ("asc", "desc"):
+        raise ProfileError(f"profile key 'list_sort_default_direction' must be \"asc\" or \"desc\", got "
+                           f"{data['list_sort_default_direction']!r}")
+    if data["client_handle"] not in ("ignore", "reject"):
+        raise ProfileError(f"profile key 'client_handle' must be \"ignore\" or \"reject\", got "
+                           f"{data['client_handle']!r}")
+
+
+def _boolean(data: dict[str, Any], key: str) -> bool:
+    if not isinstance(data[key], bool):
+        raise ProfileError(f"profile key {key!r} must be true or false, got {data[key]!r}")
+    return data[key]
 
 
 def _is_status(value: object) -> bool:

@@ -44,6 +44,7 @@ class ClientFactory:
         settings = self._state.settings
         assert settings.base_url is not None
         return ApiClient(base_url=settings.base_url, timeout=settings.timeout, token=token,
+                         hang_guard=self._state.hang_guard,
                          authorization=authorization, transcript=self._state.transcript)
 
     def close_all(self) -> None:

@@ -1,7 +1,8 @@
-"""pytest-html hooks: a Requirement column (id and level) and a title that names the target.
+"""pytest-html hooks: the certification summary on top, and a Requirement column (id and level) per row.
 
-Registered by the plugin only when pytest-html is active. The transcript itself reaches the HTML as a redacted
-report section (see ``plugin.pytest_runtest_makereport``), so nothing here sees a secret.
+Registered by the plugin only when pytest-html is active. The plugin's ``pytest_sessionfinish`` runs first
+(``tryfirst``), so the certification exists when pytest-html asks for the summary. Transcripts reach the HTML as
+redacted report sections (``plugin.pytest_runtest_makereport``), so nothing here sees a secret.
 """
 
 from __future__ import annotations
@@ -12,7 +13,10 @@ from typing import Any
 import pytest
 
 from conformance import requirements
-from conformance.plugin import STATE_KEY
+from conformance.plugin import STATE_KEY, RunState
+
+_COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "waived": "#8250df", "fail": "#cf222e", "error": "#cf222e",
+            "unsupported": "#57606a", "disabled": "#57606a", "skip": "#57606a", "not-run": "#57606a"}
 
 
 def pytest_html_report_title(report: Any) -> None:
@@ -34,12 +38,38 @@ def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -
 
 def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str],
                                 session: pytest.Session) -> None:
-    """The target and profile at the top of the report (the full summary is in certification.json)."""
+    """The certification at the top: verdict, level, target, and the requirement matrix."""
     state = session.config.stash.get(STATE_KEY, None)
     if state is None:
         return
+    prefix.append(certification_html(state))
+
+
+def certification_html(state: RunState) -> str:
+    """The certification section (verdict line, run facts, requirement table)."""
     settings = state.settings
-    target = settings.base_url or "(not resolved)"
+    result = state.certification
+    target = escape(settings.base_url or "(not resolved)")
     kind = "embedded reference server" if state.embedded else "configured target"
-    prefix.append(f"<p>Target: <code>{escape(target)}</code> ({kind}); budget {escape(settings.budget)}; "
-                  f"seed {settings.seed}; run id {escape(state.run_id)}.</p>")
+    if result is None:
+        return f"<p>Target: <code>{target}</code> ({kind}); no certification was produced.</p>"
+    colour = _COLOURS["pass" if result.conforms else "fail"]
+    headline = (f"CONFORMS, level {escape(result.level or 'none')}" if result.conforms
+                else f"DOES NOT CONFORM: fails {escape(', '.join(result.failed) or 'no requirement outright')}")
+    rows = "".join(
+        f'<tr><td><code>{escape(rid)}</code></td><td>{v["level"]}</td><td>{escape(v["tier"])}</td>'
+        f'<td style="color:{_COLOURS.get(v["outcome"], "#000")};font-weight:bold">{escape(v["outcome"])}</td>'
+        f'<td>{escape(v["title"])}</td></tr>'
+        for rid, v in result.requirements.items())
+    problems = "".join(f"<li>{escape(p)}</li>" for p in result.problems)
+    leaks = "".join(f"<li>{escape(leak.audio.space.label)}/{escape(leak.audio.handle)}: {escape(leak.reason)}</li>"
+                    for leak in state.leaks)
+    return (
+        f'<section id="certification"><h2 style="color:{colour}">{headline}</h2>'
+        f"<p>Target: <code>{target}</code> ({kind}); budget {escape(settings.budget)}; seed {settings.seed}; "
+        f"run id {escape(state.run_id)}; started {escape(state.started)}.</p>"
+        + (f"<p>Problems:</p><ul>{problems}</ul>" if problems else "")
+        + (f"<p>Leaks (created and not deleted):</p><ul>{leaks}</ul>" if leaks else "")
+        + '<table id="requirements"><tr><th>Requirement</th><th>Level</th><th>Tier</th><th>Outcome</th>'
+        f"<th>Statement</th></tr>{rows}</table></section>"
+    )

@@ -40,6 +40,8 @@ _ALL = (
                 f"{DOCS}/bearer-tokens"),
     Requirement("AUTH-CHALLENGE", Level.SHOULD, "A 401 answer carries a `WWW-Authenticate: Bearer` challenge",
                 "RFC 6750 §3; " + CONTRACT),
+    Requirement("AUTH-SESSION-TOKEN", Level.MUST, "A session token from `/auth/credentials` acts as its user, with "
+                "exactly that user's access: its own spaces work, other spaces are refused", f"{DOCS}/bearer-tokens"),
     # --- access ------------------------------------------------------------------------------------------
     Requirement("ACCESS-FOREIGN-DENIED", Level.MUST, "A space of another user or of an organization the caller "
                 "is not a member of is denied (status from the profile), leaks nothing and changes nothing",
@@ -48,6 +50,18 @@ _ALL = (
                 f"{DOCS}/audios/overview"),
     Requirement("ACCESS-ORG-ALLOWED", Level.MUST, "A member of an organization may upload and read audios in the "
                 "organization's space", "https://docs.loccus.ai/guides/upload-an-audio"),
+    Requirement("ACCESS-OWN-ALLOWED", Level.MUST, "A user may perform every operation in its own space",
+                f"{DOCS}/spaces/overview"),
+    Requirement("ACCESS-UNKNOWN-SPACE", Level.MUST, "An unknown owner or space is refused (404 or a denied status) and "
+                "nothing is created or changed", f"{DOCS}/spaces/overview"),
+    Requirement("ACCESS-NO-SIDE-EFFECT", Level.MUST, "A refused request changes nothing: the owner still sees no new "
+                "audio, the same alias, the audio not deleted and still awaiting its file", f"{DOCS}/spaces/overview"),
+    Requirement("ACCESS-LIST-ISOLATION", Level.MUST, "A space's list holds only that space's audios, and `Item-Total` "
+                "counts only them", f"{DOCS}/audios/list"),
+    Requirement("ACCESS-HIDE-EXISTENCE", Level.PROFILE, "With the profile's `hide_existence`, a space the caller may "
+                "not use answers exactly like one that does not exist (status, problem title and members)", CONTRACT),
+    Requirement("ACCESS-PATH-NORMALISATION", Level.MUST, "Path variants (other case, encoded `/` or `..`, trailing "
+                "slash, over-long handle) never serve another space's data", "RFC 3986 §6; " + CONTRACT),
     # --- create ------------------------------------------------------------------------------------------
     Requirement("AUD-CREATE-201", Level.MUST, "`POST .../audios` with valid media answers 201 with a JSON audio",
                 f"{DOCS}/audios/create"),
@@ -84,8 +98,8 @@ _ALL = (
     # --- rejected uploads --------------------------------------------------------------------------------
     Requirement("MEDIA-REJECT-UNDECODABLE", Level.PROFILE, "Bytes that are not decodable audio are refused with "
                 "the profile's status and nothing is stored", f"{DOCS}/audios/requirements"),
-    Requirement("MEDIA-REJECT-INVALID-AUDIO", Level.PROFILE, "Decodable media that breaks a requirement (no samples, "
-                "too long, rate too low, too many channels) is refused and nothing is stored",
+    Requirement("MEDIA-REJECT-INVALID-AUDIO", Level.PROFILE, "Decodable media with zero samples (a header-only "
+                "file) is refused and nothing is stored",
                 f"{DOCS}/audios/requirements"),
     Requirement("MEDIA-REJECT-BASE64", Level.PROFILE, "A `file` that is not strict Base64 is refused with the "
                 "profile's status and nothing is stored", f"{DOCS}/audios/create"),
@@ -93,10 +107,93 @@ _ALL = (
                 "a string, is refused with the profile's status", CONTRACT),
     Requirement("MEDIA-REJECT-OVERSIZE", Level.PROFILE, "A file over the profile's maximum size is refused and "
                 "nothing is stored", CONTRACT),
+    Requirement("MEDIA-REJECT-EMPTY", Level.PROFILE, "An empty file (`file` is the empty string) is refused with the "
+                "profile's status for empty files and nothing is stored", CONTRACT),
+    Requirement("MEDIA-REJECT-NO-AUDIO-STREAM", Level.PROFILE, "A container with no audio stream (video only) is "
+                "refused as undecodable and nothing is stored", f"{DOCS}/audios/requirements"),
+    Requirement("MEDIA-REJECT-TRUNCATED", Level.PROFILE, "Media cut inside its header is refused as undecodable and "
+                "nothing is stored", f"{DOCS}/audios/requirements"),
+    Requirement("MEDIA-REJECT-MISLABELED", Level.PROFILE, "Media whose header lies about its content (a PCM WAV "
+                "header over MP3 data) is refused as undecodable and nothing is stored", CONTRACT),
+    Requirement("MEDIA-REJECT-TOO-LONG", Level.PROFILE, "Media longer than the profile's maximum duration (measured "
+                "by decoding, so a tiny file that decodes to hours too) is refused and nothing is stored",
+                f"{DOCS}/audios/requirements"),
+    Requirement("MEDIA-REJECT-RATE", Level.PROFILE, "Media under the profile's minimum sample rate is refused and "
+                "nothing is stored", f"{DOCS}/audios/requirements"),
+    Requirement("MEDIA-REJECT-CHANNELS", Level.PROFILE, "Media with more channels than the profile's maximum is "
+                "refused and nothing is stored", f"{DOCS}/audios/requirements"),
+    # --- list ------------------------------------------------------------------------------------------
+    Requirement("LIST-PAGINATION", Level.MUST, "Following the pages of a list yields every audio exactly once: "
+                "pages never overlap or skip", f"{DOCS}/audios/list"),
+    Requirement("LIST-HEADERS", Level.MUST, "`Page-Total`, `Page-Size`, `Page-Current` and `Item-Total` are integers "
+                "consistent with the items actually returned", f"{HIYA}/audio-intel/endpoints/voiceprints-list-audios"),
+    Requirement("LIST-PAGE-BOUNDS", Level.PROFILE, "`page` >= 1 and `page-size` 1–50 are accepted; 0 and 51 are "
+                "refused with the profile's status", f"{HIYA}/api-reference/audios/list"),
+    Requirement("LIST-PAST-END", Level.PROFILE, "A page past the last one answers as the profile says (an empty "
+                "array by default)", CONTRACT),
+    Requirement("LIST-SORT", Level.MUST, "`sort` by handle, createdAt or uploadedAt really orders the items, in the "
+                "direction the profile's syntax asks for", f"{HIYA}/api-reference/audios/list"),
+    Requirement("LIST-SEARCH", Level.MUST, "`search` returns the audios whose handle or alias contains the term, "
+                "and nothing else", f"{HIYA}/api-reference/audios/list"),
+    Requirement("LIST-DATE-FILTER", Level.MUST, "`after`/`before` filter by creation date, both bounds inclusive",
+                f"{HIYA}/api-reference/audios/list"),
+    # --- update ------------------------------------------------------------------------------------------
+    Requirement("PATCH-ALIAS", Level.MUST, "`PATCH .../audios/{audio}` sets, changes (1–100 characters, Unicode "
+                "byte for byte) or clears (null) the alias and answers the updated audio",
+                f"{DOCS}/audios/update"),
+    Requirement("PATCH-ALIAS-INVALID", Level.PROFILE, "An alias of 0 or 101 characters, or not a string, is refused "
+                "with the profile's status and the alias is unchanged", f"{DOCS}/audios/update"),
+    Requirement("PATCH-STORED", Level.MUST, "An alias change is stored: details and list show it afterwards",
+                f"{DOCS}/audios/update"),
+    Requirement("PATCH-IMMUTABLE", Level.MUST, "An update changes nothing but the alias; a `handle` in the body is "
+                "ignored or refused, per the profile", f"{DOCS}/audios/update"),
+    # --- delete (capability) -----------------------------------------------------------------------------
+    Requirement("DELETE-GONE", Level.PROFILE, "`DELETE .../audios/{audio}` answers success and the audio is gone: "
+                "details, file, list and a second delete say so; other audios are untouched", CONTRACT),
+    # --- raw upload (capability) -------------------------------------------------------------------------
+    Requirement("RAW-CREATE-AWAITING", Level.PROFILE, "Create without `file` answers 201 with state `avaitingFile`, "
+                "no `uploadedAt`, and its file is not served (the profile's status)",
+                f"{HIYA}/audio-intel/schemas/audio"),
+    Requirement("RAW-UPLOAD", Level.MUST, "`POST .../audios/{audio}/file` with octet-stream media answers 200 and "
+                "the audio is `available`, meeting every oracle of a Base64 upload",
+                f"{HIYA}/api-reference/audios/upload-binary-file"),
+    Requirement("RAW-UPLOAD-ONCE", Level.PROFILE, "An audio has one file: a second upload is refused with the "
+                "profile's conflict status and changes nothing", f"{HIYA}/api-reference/audios/upload-binary-file"),
+    Requirement("RAW-UPLOAD-CONTENT-TYPE", Level.SHOULD, "A raw upload that is not `application/octet-stream` is "
+                "refused with 415 and the audio keeps awaiting its file", "RFC 9110 §15.5.16; " + CONTRACT),
+    # --- credentials, user, keys -------------------------------------------------------------------------
+    Requirement("AUTH-CREDENTIALS", Level.MUST, "`POST /auth/credentials` with the right password answers 200 with "
+                "`token`, `issuedAt`, `expiresAt` (the profile's lifetime later), and the token works",
+                f"{DOCS}/credentials/sign-in"),
+    Requirement("AUTH-CREDENTIALS-REFUSED", Level.MUST, "Wrong password, unknown handle or missing fields get no "
+                "token, and the answer does not say whether the handle exists", f"{DOCS}/credentials/sign-in"),
+    Requirement("AUTH-USER-SELF", Level.MUST, "`GET /user` returns the caller, never another user",
+                f"{DOCS}/your-user/overview"),
+    Requirement("KEYS-LIFECYCLE", Level.MUST, "`POST /user/keys` answers 201 with a working token, and "
+                "`GET /user/keys/{key}` returns the same key", f"{DOCS}/api-keys/create"),
+    Requirement("KEYS-DUPLICATE", Level.PROFILE, "A second key with the same handle is refused with the profile's "
+                "conflict status", f"{DOCS}/api-keys/create"),
+    Requirement("KEYS-REVOKE", Level.MUST, "`DELETE /user/keys/{key}` revokes the key at once: its token is refused "
+                "and the key is not found", f"{DOCS}/api-keys/overview"),
     # --- errors ------------------------------------------------------------------------------------------
     Requirement("ERR-PROBLEM-JSON", Level.SHOULD, "Error bodies are JSON with a human-readable reason "
                 "(problem+json) and no stack trace or internal path", "RFC 9457; " + CONTRACT),
     Requirement("ERR-NO-5XX", Level.MUST, "A client's mistake is never answered with a 5xx", CONTRACT),
+    # --- property-based runs (conformance/properties) -------------------------------------------------------
+    Requirement("PROP-STATELESS", Level.MUST, "Generated requests to every operation (positive and negative; "
+                "examples, coverage, fuzzing) get answers the definition allows: no 5xx, a documented status, content "
+                "type, headers and body schema; valid data accepted, invalid refused, authentication enforced, "
+                "undocumented methods refused", "OpenAPI definition; " + CONTRACT),
+    Requirement("PROP-STATEFUL", Level.MUST, "Sequences that follow the definition's links (create → details → file "
+                "→ update → list → delete) answer as documented: a created audio is available, a deleted one is gone",
+                "OpenAPI definition; " + CONTRACT),
+    Requirement("PROP-CREATE-FILE-VALID", Level.MUST, "Every generated create the target accepts yields an audio "
+                "whose `/file` is a well-formed PCM16 mono WAV at the reported `sampleRate` and `duration`",
+                "https://docs.loccus.ai/guides/upload-an-audio"),
+    Requirement("PROP-REJECT-NOTHING-STORED", Level.MUST, "Every generated create the target refuses (4xx) leaves "
+                "no audio behind: the space's `Item-Total` is unchanged", f"{DOCS}/audios/create"),
+    Requirement("PROP-ERROR-BODY", Level.SHOULD, "Every error answer to a generated request is problem+json with a "
+                "reason, and carries no stack trace or internal path", "RFC 9457; " + CONTRACT),
 )
 
 CATALOGUE: dict[str, Requirement] = {r.id: r for r in _ALL}

@@ -15,7 +15,7 @@ from typing import Any
 import httpx
 
 from conformance.checks.http import json_body
-from conformance.client import ApiClient, Exchange
+from conformance.client import ApiClient, Exchange, TargetError
 from conformance.config import Space
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
@@ -43,6 +43,7 @@ class Upload:
     wait_s: float = 0.0
     problems: list[str] = field(default_factory=list)
     file_response: httpx.Response | None = None
+    file_error: TargetError | None = None
     exchanges: list[Exchange] = field(default_factory=list)
 
     def remember(self, client: ApiClient) -> None:
@@ -117,10 +118,17 @@ class UploadCache:
 
 
 def fetch_file(client: ApiClient, result: Upload) -> httpx.Response:
-    """``GET .../file`` of an upload, fetched once per run."""
+    """``GET .../file`` of an upload, fetched once per run; a timeout is remembered too, so a hanging endpoint
+    costs one timeout, not one per check."""
+    if result.file_error is not None:
+        raise result.file_error
     if result.file_response is None:
         assert result.handle is not None
-        result.file_response = client.get_audio_file(result.space, result.handle)
+        try:
+            result.file_response = client.get_audio_file(result.space, result.handle)
+        except TargetError as exc:
+            result.file_error = exc
+            raise
         result.remember(client)
     client.transcript.include(result.exchanges)
     return result.file_response

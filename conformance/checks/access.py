@@ -1,36 +1,60 @@
-"""Access oracles: refused with a status from the profile, and nothing of the resource in the answer."""
+"""Access oracles: refused with a status from the profile, nothing of the resource in the answer, nothing changed;
+allowed operations really work; a space one may not use looks like one that does not exist (profile).
+
+The access matrix (``conformance/access_matrix.toml``) decides which oracle a cell gets: each requirement id has
+one named check here, so that grepping an id finds the code that decides it. Statuses always come from the
+profile (``access_matrix.expected_statuses``), never from this module.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 
 import httpx
 
 from conformance.checks import check, fail
-from conformance.checks.http import body_excerpt
+from conformance.checks.http import body_excerpt, json_body, media_type
 from conformance.profile import Profile
+
+Refusal = Callable[[httpx.Response, Collection[int], str, Iterable[str]], None]
+Allowance = Callable[[httpx.Response, str, "str | None"], None]
 
 
 def _leaked(response: httpx.Response, values: Iterable[str]) -> str | None:
+    if response.content.startswith(b"RIFF") or media_type(response).startswith("audio/"):
+        return "audio bytes"
     text = response.content.decode("utf-8", "replace")
     for value in values:
         if value and value in text:
-            return value
+            return repr(value)
     return None
 
 
 def refused(requirement: str, response: httpx.Response, statuses: Iterable[int], what: str,
             resource_values: Iterable[str] = ()) -> None:
-    """Fail ``requirement`` unless the answer is one of ``statuses`` and echoes none of ``resource_values``."""
+    """Fail ``requirement`` unless the answer is one of ``statuses`` and echoes none of ``resource_values``
+    (handles, aliases, ids) and no audio bytes."""
     allowed = sorted(set(statuses))
     if response.status_code not in allowed:
-        fail(requirement, f"{what} was not refused", received=f"{response.status_code} {body_excerpt(response)}",
-             expected=" or ".join(map(str, allowed)))
+        fail(requirement, f"{what} was not refused",
+             received=f"{response.status_code} {body_excerpt(response)}", expected=" or ".join(map(str, allowed)))
     if leaked := _leaked(response, resource_values):
-        fail(requirement, f"{what}: the refusal leaks the resource", received=f"body contains {leaked!r}",
+        fail(requirement, f"{what}: the refusal leaks the resource", received=f"body contains {leaked}",
              expected="nothing of the resource in the answer")
 
 
+def performed(requirement: str, response: httpx.Response, what: str, effect_problem: str | None) -> None:
+    """Fail ``requirement`` unless the operation answered 2xx and its effect is visible (``effect_problem`` is the
+    runner's description of what the owner saw instead, or None)."""
+    if not 200 <= response.status_code < 300:
+        fail(requirement, f"{what} was refused", received=f"{response.status_code} {body_excerpt(response)}",
+             expected="a 2xx answer")
+    if effect_problem:
+        fail(requirement, f"{what} answered {response.status_code} but did not take effect", received=effect_problem,
+             expected="the effect visible when the owner reads the space again")
+
+
+# --- authentication ----------------------------------------------------------------------------------------
 @check("AUTH-MISSING-401")
 def unauthenticated_refused(response: httpx.Response, profile: Profile, what: str) -> None:
     """A request without credentials is refused with an unauthenticated status (never served)."""
@@ -43,14 +67,134 @@ def bad_token_refused(response: httpx.Response, profile: Profile, what: str) -> 
     refused("AUTH-INVALID-401", response, profile.unauthenticated_statuses, what)
 
 
+@check("AUTH-MISSING-401")
+def anonymous_cell_refused(response: httpx.Response, statuses: Collection[int], what: str,
+                           resource_values: Iterable[str]) -> None:
+    """Matrix cell: no credentials, refused and nothing of the resource shown."""
+    refused("AUTH-MISSING-401", response, statuses, what, resource_values)
+
+
+@check("AUTH-INVALID-401")
+def bad_token_cell_refused(response: httpx.Response, statuses: Collection[int], what: str,
+                           resource_values: Iterable[str]) -> None:
+    """Matrix cell: a malformed or unknown credential, refused and nothing of the resource shown."""
+    refused("AUTH-INVALID-401", response, statuses, what, resource_values)
+
+
+@check("KEYS-REVOKE")
+def revoked_key_refused(response: httpx.Response, statuses: Collection[int], what: str,
+                        resource_values: Iterable[str]) -> None:
+    """Matrix cell: the token of a deleted API key is refused at once, on every operation, like an unknown one."""
+    refused("KEYS-REVOKE", response, statuses, what, resource_values)
+
+
+@check("AUTH-SESSION-TOKEN")
+def session_token_limited(response: httpx.Response, statuses: Collection[int], what: str,
+                          resource_values: Iterable[str]) -> None:
+    """A session token has its user's access and no more: other spaces are refused."""
+    refused("AUTH-SESSION-TOKEN", response, statuses, what, resource_values)
+
+
+@check("AUTH-SESSION-TOKEN")
+def session_token_usable(response: httpx.Response, what: str, effect_problem: str | None) -> None:
+    """A session token from ``/auth/credentials`` works like its user's token in the user's own space."""
+    performed("AUTH-SESSION-TOKEN", response, what, effect_problem)
+
+
+# --- spaces ------------------------------------------------------------------------------------------------
+@check("ACCESS-OWN-ALLOWED")
+def own_space_usable(response: httpx.Response, what: str, effect_problem: str | None) -> None:
+    """Every operation works in the caller's own space."""
+    performed("ACCESS-OWN-ALLOWED", response, what, effect_problem)
+
+
+@check("ACCESS-ORG-ALLOWED")
+def org_space_usable(response: httpx.Response, what: str, effect_problem: str | None) -> None:
+    """Every operation works in the space of an organization the caller is a member of."""
+    performed("ACCESS-ORG-ALLOWED", response, what, effect_problem)
+
+
 @check("ACCESS-FOREIGN-DENIED")
-def foreign_space_denied(response: httpx.Response, profile: Profile, what: str, resource_values: Iterable[str]) -> None:
+def foreign_space_denied(response: httpx.Response, statuses: Collection[int], what: str,
+                         resource_values: Iterable[str]) -> None:
     """A space the caller may not use is refused with a denied status and leaks nothing of what it holds."""
-    refused("ACCESS-FOREIGN-DENIED", response, profile.denied_statuses, what, resource_values)
+    refused("ACCESS-FOREIGN-DENIED", response, statuses, what, resource_values)
+
+
+@check("ACCESS-UNKNOWN-SPACE")
+def unknown_space_refused(response: httpx.Response, statuses: Collection[int], what: str,
+                          resource_values: Iterable[str]) -> None:
+    """An unknown owner or space is refused, even when the audio handle exists in another space."""
+    refused("ACCESS-UNKNOWN-SPACE", response, statuses, what, resource_values)
 
 
 @check("ACCESS-CROSS-SPACE")
-def other_space_audio_not_found(response: httpx.Response, profile: Profile, what: str,
+def other_space_audio_not_found(response: httpx.Response, statuses: Collection[int], what: str,
                                 resource_values: Iterable[str]) -> None:
     """An audio addressed under a space that does not hold it is not found there (or denied), and not leaked."""
-    refused("ACCESS-CROSS-SPACE", response, {*profile.denied_statuses, 404}, what, resource_values)
+    refused("ACCESS-CROSS-SPACE", response, statuses, what, resource_values)
+
+
+@check("ACCESS-PATH-NORMALISATION")
+def path_variant_refused(response: httpx.Response, statuses: Collection[int], what: str,
+                         resource_values: Iterable[str]) -> None:
+    """A non-canonical path (case, encoded separators, trailing slash, long handle) serves nothing foreign."""
+    refused("ACCESS-PATH-NORMALISATION", response, statuses, what, resource_values)
+
+
+@check("ACCESS-NO-SIDE-EFFECT")
+def nothing_changed(what: str, change: str | None) -> None:
+    """After a refused write the owner sees the space exactly as before (``change`` describes any difference)."""
+    if change:
+        fail("ACCESS-NO-SIDE-EFFECT", f"{what} was refused but took effect", received=change,
+             expected="nothing created, changed or deleted")
+
+
+@check("ACCESS-LIST-ISOLATION")
+def list_isolated(items: list[dict[str, object]], item_total: str | None, foreign: dict[str, str], what: str) -> None:
+    """The list holds no audio of another space (``foreign``: handle or id → its space), and ``Item-Total``
+    counts exactly the space's own audios."""
+    for item in items:
+        for key in ("handle", "id"):
+            value = item.get(key)
+            if isinstance(value, str) and value in foreign:
+                fail("ACCESS-LIST-ISOLATION", f"{what} shows an audio of another space",
+                     received=f"{key} {value!r} of {foreign[value]}", expected="only the space's own audios")
+    if item_total is not None and item_total.strip() != str(len(items)):
+        fail("ACCESS-LIST-ISOLATION", f"{what}: Item-Total does not count the listed audios",
+             received=f"Item-Total {item_total!r}, {len(items)} audios listed", expected=str(len(items)))
+
+
+@check("ACCESS-HIDE-EXISTENCE")
+def existence_hidden(denied: httpx.Response, unknown: httpx.Response, what: str) -> None:
+    """A space one may not use answers like one that does not exist: same status, and for problem bodies the same
+    ``title``, ``status`` and set of members."""
+    shape = {}
+    for name, response in (("existing", denied), ("unknown", unknown)):
+        body = json_body(response)
+        members = sorted(body) if isinstance(body, dict) else None
+        title = body.get("title") if isinstance(body, dict) else None
+        shape[name] = (response.status_code, media_type(response), title, members)
+    if shape["existing"] != shape["unknown"]:
+        fail("ACCESS-HIDE-EXISTENCE", f"{what}: a forbidden space is distinguishable from an unknown one",
+             received=f"forbidden {shape['existing']}, unknown {shape['unknown']}",
+             expected="the same (status, content type, title, members) with profile hide_existence = true")
+
+
+#: The refusal oracle of a matrix cell, by the cell's requirement id.
+REFUSALS: dict[str, Refusal] = {
+    "AUTH-MISSING-401": anonymous_cell_refused,
+    "AUTH-INVALID-401": bad_token_cell_refused,
+    "KEYS-REVOKE": revoked_key_refused,
+    "AUTH-SESSION-TOKEN": session_token_limited,
+    "ACCESS-FOREIGN-DENIED": foreign_space_denied,
+    "ACCESS-UNKNOWN-SPACE": unknown_space_refused,
+    "ACCESS-CROSS-SPACE": other_space_audio_not_found,
+    "ACCESS-PATH-NORMALISATION": path_variant_refused,
+}
+#: The allowed-operation oracle of a matrix cell, by the cell's requirement id.
+ALLOWANCES: dict[str, Allowance] = {
+    "ACCESS-OWN-ALLOWED": own_space_usable,
+    "ACCESS-ORG-ALLOWED": org_space_usable,
+    "AUTH-SESSION-TOKEN": session_token_usable,
+}

@@ -36,6 +36,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", required=True, type=Path, help="SQLite database file (created if missing)")
     serve.add_argument("--write-config", type=Path, help="write the suite configuration TOML here once listening")
     serve.add_argument("--fault", action="append", default=[], metavar="NAME", help="enable a planted fault")
+    serve.add_argument("--denied-status", type=int, choices=(403, 404), default=404,
+                       help="status for a space the caller may not use or that does not exist (default 404)")
     commands.add_parser("faults", help="list the planted faults: name, requirement ids, description")
     return parser
 
@@ -56,7 +58,9 @@ def check_db_path(db: Path) -> str | None:
 
 def bind(host: str, port: int) -> socket.socket:
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY only on sockets whose proto says TCP, and without it
+    # every keep-alive response (headers and body written separately) waits ~40 ms for a delayed ACK.
+    sock = socket.socket(family, socket.SOCK_STREAM, socket.IPPROTO_TCP)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         sock.bind((host, port))
@@ -87,7 +91,7 @@ def serve(args: argparse.Namespace) -> int:
         return fail(problem)
     try:
         provisioned = provision(Storage(args.db))
-        app = create_app(Settings(db_path=args.db, faults=frozenset(args.fault)))
+        app = create_app(Settings(db_path=args.db, faults=frozenset(args.fault), denied_status=args.denied_status))
     except (sqlite3.Error, OSError) as exc:
         return fail(f"cannot use database {args.db}: {exc}")
     try:

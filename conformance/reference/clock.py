@@ -30,6 +30,13 @@ def without_timezone(text: str) -> str:
     return text[:19].replace("T", " ")
 
 
+def shift(text: str | None, microseconds: int) -> str | None:
+    """A stored timestamp moved by ``microseconds`` (the ``date-filter-exclusive`` fault); None stays None."""
+    if text is None:
+        return None
+    return to_text(datetime.strptime(text, _FORMAT).replace(tzinfo=UTC) + timedelta(microseconds=microseconds))
+
+
 def parse_bound(text: str, *, upper: bool) -> str | None:
     """An inclusive list bound as stored text, or None when unparsable.
 

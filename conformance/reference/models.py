@@ -69,6 +69,7 @@ class AudioQuery:
     search: str | None
     after: str | None  # inclusive, same text format as created_at
     before: str | None
+    offset_shift: int = 0  # items to step back from the page's start (only the ``pages-overlap`` fault sets it)
 
 
 @dataclass(frozen=True, slots=True)

@@ -7,11 +7,14 @@ change data (not transport) are applied here, each at a ``faults.active`` check.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import secrets
 import string
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from . import clock, faults, media
@@ -29,6 +32,7 @@ MAX_ALIAS = 100
 MAX_PAGE_SIZE = 50
 DEFAULT_PAGE_SIZE = 20
 SORT_FIELDS = ("handle", "createdAt", "uploadedAt")
+SHORT_SESSION = timedelta(hours=1)  # the ``session-expiry-wrong`` fault's lifetime
 AUDIO_NOT_FOUND = "The audio does not exist in this space."
 
 
@@ -52,6 +56,11 @@ def parse_alias(value: object) -> str | None:
     if isinstance(value, str) and 1 <= len(value) <= MAX_ALIAS and _is_utf8(value):
         return value
     raise BadRequest("alias must be null or a string of 1 to 100 characters.")
+
+
+def _odd_alias(alias: str | None) -> bool:
+    """A character outside the BMP or a control character (what the ``odd-alias-500`` fault chokes on)."""
+    return alias is not None and any(ord(c) > 0xFFFF or ord(c) < 0x20 or ord(c) == 0x7F for c in alias)
 
 
 def _require_object(body: object) -> dict[str, object]:
@@ -82,6 +91,7 @@ class Service:
         self.storage = Storage(settings.db_path)
         self.storage.init_schema()
         self.access = Access(self.storage, settings)
+        self._deleted: dict[tuple[str, str], Audio] = {}  # only filled under the ``use-after-delete`` fault
 
     def _fault(self, name: str) -> bool:
         return faults.active(self.settings, name)
@@ -94,9 +104,11 @@ class Service:
             raise BadRequest("handle and password must be strings.")
         user = self.access.check_password(handle, password)
         if user is None:
+            if self._fault("sign-in-reveals-handle") and self.storage.user_by_handle(handle) is None:
+                raise NotFound("No user has this handle.")
             raise Unauthorized("The handle or the password is wrong.", token_sent=False)
         token, issued = new_token(), clock.now()
-        expires = issued + self.settings.session_ttl
+        expires = issued + (SHORT_SESSION if self._fault("session-expiry-wrong") else self.settings.session_ttl)
         self.storage.insert_session(
             token_hash=hash_token(token),
             user_id=user.id,
@@ -106,6 +118,8 @@ class Service:
         return {"token": token, "issuedAt": clock.to_text(issued), "expiresAt": clock.to_text(expires)}
 
     def user_view(self, user: User) -> dict[str, object]:
+        if self._fault("user-returns-other"):
+            user = self.storage.user_by_handle(faults.SWAPPED_USERS.get(user.handle, user.handle)) or user
         orgs, spaces = self.storage.counts_for(user.id)
         return {
             "id": user.id,
@@ -137,6 +151,10 @@ class Service:
         return _key_view(key)
 
     def delete_key(self, user: User, handle: str) -> None:
+        if self._fault("revoked-key-accepted") and valid_handle(handle):
+            if self.storage.get_key(user_id=user.id, handle=handle) is None:
+                raise NotFound("You have no API key with this handle.")
+            return  # answers 204 and keeps the key working
         if not (valid_handle(handle) and self.storage.delete_key(user_id=user.id, handle=handle)):
             raise NotFound("You have no API key with this handle.")
 
@@ -146,6 +164,10 @@ class Service:
 
     def audio_in(self, space: Space, handle: str) -> Audio:
         audio = self.storage.get_audio(space_id=space.id, handle=handle) if valid_handle(handle) else None
+        if audio is None and valid_handle(handle) and self._fault("cross-space-audio"):
+            audio = self.storage.audio_in_any_space(handle)
+        if audio is None and self._fault("use-after-delete"):
+            audio = self._deleted.get((space.id, handle))
         if audio is None:
             raise NotFound(AUDIO_NOT_FOUND)
         return audio
@@ -158,6 +180,8 @@ class Service:
         if file is not None and not isinstance(file, str):
             raise BadRequest("file must be a Base64 string or null.")
         alias = parse_alias(data.get("alias"))
+        if _odd_alias(alias) and self._fault("odd-alias-500"):
+            raise RuntimeError("alias cannot be stored")  # the app's handler answers a generic 500
         if data.get("identity") is not None:
             raise BadRequest("identity must be null: this server has no identities.")
         if self._fault("alias-dropped"):
@@ -195,8 +219,13 @@ class Service:
 
     def _convert(self, raw: bytes) -> media.ConvertedAudio:
         media.check_file_size(raw, self.settings.limits, enforce_max=not self._fault("oversize-accepted"))
+        limits = self.settings.limits
+        if self._fault("too-long-accepted"):
+            limits = dataclasses.replace(limits, max_duration_s=600.0)
+        if self._fault("low-rate-accepted"):
+            limits = dataclasses.replace(limits, min_sample_rate=1)
         try:
-            return media.convert_to_wav(raw, self.settings.limits)
+            return media.convert_to_wav(raw, limits)
         except MediaRejected as rejected:
             if rejected.status == 415 and self._fault("corrupt-upload-accepted"):
                 return media.silence(16000, 1.0)
@@ -218,48 +247,55 @@ class Service:
             frames=converted.frames,
             sample_rate=converted.sample_rate,
             uploaded_at=uploaded_at,
+            replace=self._fault("raw-upload-twice-allowed"),
         )
         if not stored:
             raise Conflict("The audio already has a file.")
         return self.audio_view(self.storage.get_audio(space_id=audio.space_id, handle=audio.handle) or audio)
 
     def ensure_awaiting_file(self, audio: Audio) -> None:
-        if audio.state != AVAITING_FILE:
+        if audio.state != AVAITING_FILE and not self._fault("raw-upload-twice-allowed"):
             raise Conflict("The audio already has a file.")
 
     def list_audios(self, space: Space, params: Mapping[str, str]) -> tuple[list[dict[str, object]], dict[str, str]]:
         query = self._list_query(params)
-        page = self.storage.list_audios(space.id, query)
+        page = self.storage.list_audios(None if self._fault("list-leaks-other-spaces") else space.id, query)
         headers = {
             "Page-Total": str(math.ceil(page.total / query.page_size)),
             "Page-Size": str(query.page_size),
             "Page-Current": str(query.page),
-            "Item-Total": str(page.total),
+            "Item-Total": str(page.total + 1 if self._fault("item-total-off-by-one") else page.total),
         }
         return [self.audio_view(audio) for audio in page.items], headers
 
     def _list_query(self, params: Mapping[str, str]) -> AudioQuery:
         page = _positive_int(params, "page", 1, None)
-        page_size = _positive_int(params, "page-size", DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        limit = None if self._fault("page-size-limit-ignored") else MAX_PAGE_SIZE
+        page_size = _positive_int(params, "page-size", DEFAULT_PAGE_SIZE, limit)
         sort = params.get("sort", "createdAt")
         descending = sort.startswith("-")
         field = sort[1:] if descending else sort
         if field not in SORT_FIELDS:
             raise BadRequest("sort must be handle, createdAt or uploadedAt, optionally prefixed with '-'.")
+        if self._fault("sort-ignored"):
+            field, descending = "createdAt", False
         bounds: dict[str, str | None] = {}
         for name in ("after", "before"):
             raw = params.get(name)
             bounds[name] = None if raw is None else clock.parse_bound(raw, upper=name == "before")
             if raw is not None and bounds[name] is None:
                 raise BadRequest(f"{name} must be an RFC 3339 date or date-time.")
+        if self._fault("date-filter-exclusive"):
+            bounds = {name: clock.shift(bound, 1 if name == "after" else -1) for name, bound in bounds.items()}
         return AudioQuery(
             page=page,
             page_size=page_size,
             sort_field=field,
             descending=descending,
-            search=params.get("search") or None,
+            search=None if self._fault("list-ignores-search") else params.get("search") or None,
             after=bounds["after"],
             before=bounds["before"],
+            offset_shift=1 if self._fault("pages-overlap") and page > 1 else 0,
         )
 
     def get_details(self, audio: Audio) -> dict[str, object]:
@@ -269,11 +305,23 @@ class Service:
         data = _require_object(body)
         if "alias" in data:
             alias = parse_alias(data["alias"])
+            if _odd_alias(alias) and self._fault("odd-alias-500"):
+                raise RuntimeError("alias cannot be stored")
+            if self._fault("patch-not-stored"):
+                return self.audio_view(replace(audio, alias=alias))
             self.storage.update_alias(audio.id, alias)
             audio = self.storage.get_audio(space_id=audio.space_id, handle=audio.handle) or audio
+        renamed = data.get("handle")
+        if self._fault("patch-handle-accepted") and valid_handle(renamed) and isinstance(renamed, str):
+            self.storage.rename_audio(audio.id, renamed)
+            audio = replace(audio, handle=renamed)
         return self.audio_view(audio)
 
     def delete_audio(self, audio: Audio) -> None:
+        if self._fault("delete-noop"):
+            return
+        if self._fault("use-after-delete"):
+            self._deleted[(audio.space_id, audio.handle)] = audio
         if not self.storage.delete_audio(audio.id):
             raise NotFound(AUDIO_NOT_FOUND)
 
@@ -312,7 +360,7 @@ class Service:
             "duration": f"PT{seconds:.3f}S" if audio.sample_rate else "PT0S",
             "sampleRate": rate,
             "identity": None,
-            "voiceprints": 0,
+            "voiceprints": "0" if self._fault("undocumented-field-type") else 0,
             "verifications": 0,
             "createdAt": created_at,
             "uploadedAt": audio.uploaded_at,

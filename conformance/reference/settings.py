@@ -46,3 +46,6 @@ class Settings:
     session_ttl: timedelta = timedelta(hours=24)
     openapi_path: Path = DEFAULT_OPENAPI_PATH
     realm: str = "voice-api"
+    #: Status for a space the caller may not use (or that does not exist): 404 hides existence (docs/decisions.md,
+    #: Access); 403 is the other documented choice, served only to prove the suite reads it from the profile.
+    denied_status: int = 404

@@ -226,6 +226,12 @@ class Storage:
             ).fetchone()
         return _audio(row) if row else None
 
+    def audio_in_any_space(self, handle: str) -> Audio | None:
+        """The audio with this handle in whichever space holds it (only the ``cross-space-audio`` fault uses it)."""
+        with self._connect() as conn:
+            row = conn.execute(f"SELECT {_AUDIO_COLUMNS} FROM audios WHERE handle = ?", (handle,)).fetchone()
+        return _audio(row) if row else None
+
     def get_audio_binary(self, audio_id: str, *, original: bool = False) -> bytes | None:
         column = "original" if original else "wav"
         with self._connect() as conn:
@@ -233,16 +239,30 @@ class Storage:
         return bytes(row[0]) if row and row[0] is not None else None
 
     def attach_file(
-        self, audio_id: str, *, wav: bytes, original: bytes | None, frames: int, sample_rate: int, uploaded_at: str
+        self,
+        audio_id: str,
+        *,
+        wav: bytes,
+        original: bytes | None,
+        frames: int,
+        sample_rate: int,
+        uploaded_at: str,
+        replace: bool = False,
     ) -> bool:
-        """Store the binary of an audio still awaiting it; False if another upload won the race."""
+        """Store the binary of an audio still awaiting it; False if another upload won the race. ``replace``
+        (the ``raw-upload-twice-allowed`` fault) overwrites a file already there."""
         with self._connect() as conn:
             cur = conn.execute(
                 "UPDATE audios SET wav = ?, original = ?, frames = ?, sample_rate = ?, uploaded_at = ?, state = ?"
-                " WHERE id = ? AND state = ?",
-                (wav, original, frames, sample_rate, uploaded_at, AVAILABLE, audio_id, AVAITING_FILE),
+                " WHERE id = ? AND (state = ? OR ?)",
+                (wav, original, frames, sample_rate, uploaded_at, AVAILABLE, audio_id, AVAITING_FILE, replace),
             )
         return cur.rowcount > 0
+
+    def rename_audio(self, audio_id: str, handle: str) -> None:
+        """Change an audio's handle (only the ``patch-handle-accepted`` fault does this)."""
+        with self._connect() as conn:
+            conn.execute("UPDATE audios SET handle = ? WHERE id = ?", (handle, audio_id))
 
     def update_alias(self, audio_id: str, alias: str | None) -> None:
         with self._connect() as conn:
@@ -253,9 +273,10 @@ class Storage:
             cur = conn.execute("DELETE FROM audios WHERE id = ?", (audio_id,))
         return cur.rowcount > 0
 
-    def list_audios(self, space_id: str, query: AudioQuery) -> AudioPage:
-        where = ["space_id = ?"]
-        params: list[object] = [space_id]
+    def list_audios(self, space_id: str | None, query: AudioQuery) -> AudioPage:
+        """One page of the space's audios; ``space_id`` None lists every space (``list-leaks-other-spaces``)."""
+        where = ["space_id = ?"] if space_id is not None else ["1 = 1"]
+        params: list[object] = [space_id] if space_id is not None else []
         if query.search:
             where.append("(instr(pylower(handle), ?) > 0 OR instr(pylower(coalesce(alias, '')), ?) > 0)")
             params += [query.search.lower(), query.search.lower()]
@@ -268,7 +289,7 @@ class Storage:
         direction = "DESC" if query.descending else "ASC"
         column = _SORT_COLUMNS[query.sort_field]
         clause = " AND ".join(where)
-        offset = (query.page - 1) * query.page_size
+        offset = max(0, (query.page - 1) * query.page_size - query.offset_shift)
         with self._connect() as conn:
             total = int(conn.execute(f"SELECT COUNT(*) FROM audios WHERE {clause}", params).fetchone()[0])
             if offset >= total:  # past the end (also keeps huge page numbers out of SQLite's int64)

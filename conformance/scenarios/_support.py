@@ -1,16 +1,28 @@
 """Shared helpers for the scenario modules: corpus rows for parametrization and workflow preconditions.
 
+Which corpus rows a target must accept depends on its profile's limits (``conformance.manifest.expected_verdict``),
+and the profile is known only once pytest is configured, so tests over "every accepted row" are parametrized at
+collection by :func:`pytest_generate_tests` (a module opts in by importing it and decorating tests with
+:func:`accepted_rows`).
+
 A precondition that does not hold fails with the requirement it belongs to (e.g. ``AUD-CREATE-201``), so the
 report blames the step that broke, and the dependent requirement is rolled up as "could not be decided".
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import pytest
 
 from conformance.checks import fail
-from conformance.manifest import ManifestError, MediaCase, load_manifest
+from conformance.manifest import ManifestError, MediaCase, Verdict, expected_verdict, for_profile, load_manifest
+from conformance.plugin import STATE_KEY
+from conformance.profile import Profile, build_profile
 from conformance.workflow import Upload
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _corpus() -> list[MediaCase]:
@@ -21,13 +33,32 @@ def _corpus() -> list[MediaCase]:
 
 
 def accepted_media() -> list[MediaCase]:
-    """Manifest rows a conforming target accepts."""
-    return [case for case in _corpus() if case.accepted]
+    """Committed manifest rows the reference profile accepts (for scenarios that need any valid file)."""
+    return [case for case in _corpus() if case.accepted and not case.generated]
 
 
-def rejected_media() -> list[MediaCase]:
-    """Manifest rows a conforming target refuses."""
-    return [case for case in _corpus() if not case.accepted]
+def profile_of(config: pytest.Config) -> Profile:
+    """The configured target's profile (the reference profile outside a certification run)."""
+    state = config.stash.get(STATE_KEY, None)
+    return state.settings.profile if state is not None else build_profile()
+
+
+def judged_corpus(profile: Profile) -> list[tuple[MediaCase, Verdict]]:
+    """Every corpus row as a target with ``profile`` sees it (generated rows sized for it), with its verdict."""
+    return [(case, expected_verdict(case, profile)) for case in for_profile(_corpus(), profile)]
+
+
+def accepted_rows(function: F) -> F:
+    """Run this test once per corpus row the configured profile accepts (argument ``media``)."""
+    function.corpus_rows = "accepted"  # type: ignore[attr-defined]
+    return function
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize :func:`accepted_rows` tests over the rows the profile accepts; ids are the fixture ids."""
+    if getattr(metafunc.function, "corpus_rows", None) == "accepted":
+        cases = [case for case, verdict in judged_corpus(profile_of(metafunc.config)) if verdict.accepted]
+        metafunc.parametrize("media", cases, ids=media_id)
 
 
 def media_id(case: MediaCase) -> str:

@@ -1,97 +1,146 @@
-"""Prerequisite 3 of the guide: you can only operate in spaces of your user or of one of your organizations.
+"""Prerequisites 2 and 3 of the guide, as one table: who may do what, where (``conformance/access_matrix.toml``).
 
-The primary actor tries every workflow operation in the foreign spaces (another user's, and an organization's
-it is not a member of), where the outsider keeps a real audio. Each refusal must use a denied status from the
-profile, leak nothing of the space's audios, and change nothing (the outsider re-reads its space).
+Every cell is its own test, ``test_access[<actor>-<operation>-<target>]``, so the report groups rows by actor. A
+refused cell must answer a status from the profile, show nothing of the resource (handle, alias, id, audio bytes)
+and change nothing (the owner re-reads the space); an allowed cell must really take effect. The same answers then
+decide the Bearer challenge of every 401 and, when the profile hides existence, that a forbidden space answers
+exactly like an unknown one.
+
+The edges come last: non-canonical paths (another case, percent-encoded ``/`` and ``..``, a trailing slash, 50- and
+51-character handles) aimed at the outsider's audio must never serve it; each space's list shows and counts only
+its own audios while every other space holds some.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
-import httpx
 import pytest
 
-from conformance.checks import fail
-from conformance.checks.access import foreign_space_denied, other_space_audio_not_found
-from conformance.checks.audio import details_equal_created
-from conformance.checks.http import body_excerpt
+from conformance import access_matrix
+from conformance.access_matrix import PATH_REQUIREMENT, Cell, PathVariant, expected_statuses
+from conformance.checks.access import (
+    ALLOWANCES,
+    REFUSALS,
+    existence_hidden,
+    list_isolated,
+    nothing_changed,
+    path_variant_refused,
+)
+from conformance.checks.http import has_bearer_challenge, json_body
 from conformance.config import Space
-from conformance.manifest import MediaCase
+from conformance.plugin import RunState
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
-from conformance.resources import Resources
-from conformance.scenarios._support import accepted_media, require_created
-from conformance.workflow import Upload, attempt, audios_with_alias, encode_file
+from conformance.scenarios._access_support import MatrixRunner
+from conformance.scenarios._support import accepted_media
+from conformance.workflow import Upload, list_all
 
-FOREIGN_SPACES = ("foreign", "foreign_org")
-OPERATIONS = ("list", "create", "details", "file")
-Uploaded = Callable[..., Upload]
-
-
-def _media() -> MediaCase:
-    return accepted_media()[0]
+MATRIX = access_matrix.load()
+CELLS = MATRIX.cells()
+BY_ID = {cell.id: cell for cell in CELLS}
+#: (forbidden-but-existing target, unknown target) pairs whose answers must look alike under hide_existence.
+EXISTENCE_PAIRS = (("foreign_space", "unknown_space"), ("nonmember_org_space", "unknown_owner"))
 
 
-@pytest.mark.requirement("ACCESS-FOREIGN-DENIED")
-@pytest.mark.parametrize("operation", OPERATIONS)
-@pytest.mark.parametrize("space_name", FOREIGN_SPACES)
-def test_foreign_space_refused(space_name: str, operation: str, uploaded: Uploaded, client_for: ClientFactory,
-                               space_for: Callable[[str], Space], profile: Profile, resources: Resources,
-                               run_id: str) -> None:
-    """The primary actor cannot list, create in, or read audios of a space it has no access to."""
-    space = space_for(space_name)
-    media = _media()
-    theirs = require_created(uploaded(media, actor="outsider", space=space_name))
-    leakable = [theirs["handle"], theirs.get("alias") or "", theirs["id"]]
-    primary = client_for("primary")
-    what = f"{operation} in {space.label} by the primary actor"
-    response: httpx.Response
-    if operation == "list":
-        response = primary.list_audios(space)
-    elif operation == "details":
-        response = primary.get_audio(space, theirs["handle"])
-    elif operation == "file":
-        response = primary.get_audio_file(space, theirs["handle"])
-    else:
-        alias = f"{run_id}-intrusion"
-        response = attempt(primary, "primary", space, {"file": encode_file(media.read()), "alias": alias},
-                           resources=resources)
-        foreign_space_denied(response, profile, what, leakable)
-        if audios_with_alias(client_for("outsider"), space, alias):
-            fail("ACCESS-FOREIGN-DENIED", f"{what}: the refused upload was stored anyway",
-                 received=f"an audio with alias {alias!r} in {space.label}", expected="nothing created")
+def _param(cell: Cell) -> object:
+    marks = [pytest.mark.requirement(*cell.requirements)]
+    marks += [pytest.mark.capability(c) for c in cell.capabilities]
+    return pytest.param(cell, id=cell.id, marks=marks)
+
+
+@pytest.fixture(scope="session")
+def matrix_runner(run_state: RunState, client_for: ClientFactory, space_for: Callable[[str], Space],
+                  uploaded: Callable[..., Upload]) -> Iterator[MatrixRunner]:
+    """The run's matrix runner (cells cached across the tests of this module)."""
+    runner = MatrixRunner(matrix=MATRIX, state=run_state, client_for=client_for, space_for=space_for,
+                          uploaded=uploaded, media=accepted_media()[0])
+    yield runner
+    runner.close()
+
+
+def _needs(cell: Cell, profile: Profile) -> None:
+    for capability in cell.capabilities:
+        if not profile.has(capability):
+            pytest.skip(f"unsupported: the profile does not declare the {capability} capability")
+
+
+@pytest.mark.parametrize("cell", [_param(c) for c in CELLS])
+def test_access(cell: Cell, matrix_runner: MatrixRunner, profile: Profile) -> None:
+    """The cell's outcome: allowed and effective, or refused with the profile's status, no leak, no change."""
+    _needs(cell, profile)
+    result = matrix_runner.run(cell)
+    if cell.outcome == "allowed":
+        ALLOWANCES[cell.requirement](result.response, result.what, result.effect)
         return
-    foreign_space_denied(response, profile, what, leakable)
+    REFUSALS[cell.requirement](result.response, expected_statuses(cell.outcome, profile), result.what,
+                               result.values)
+    if cell.operation.writes:
+        nothing_changed(result.what, result.change)
 
 
-@pytest.mark.requirement("ACCESS-CROSS-SPACE")
-def test_audio_not_reachable_under_another_space(uploaded: Uploaded, client_for: ClientFactory,
-                                                 space_for: Callable[[str], Space], profile: Profile) -> None:
-    """An audio of the primary space, addressed under the org space's path (both usable by the caller), is not
-    found there: handles are looked up inside the addressed space only."""
-    org = space_for("org")
-    mine = require_created(uploaded(_media()))
-    primary = client_for("primary")
-    for what, response in (("details", primary.get_audio(org, mine["handle"])),
-                           ("file", primary.get_audio_file(org, mine["handle"]))):
-        other_space_audio_not_found(response, profile, f"{what} of a {space_for('primary').label} audio under "
-                                    f"{org.label}", [mine["id"], mine.get("alias") or ""])
+UNAUTHENTICATED = [c for c in CELLS if c.outcome == "unauthenticated"]
 
 
-@pytest.mark.requirement("ACCESS-ORG-ALLOWED")
-def test_org_member_uses_org_space(uploaded: Uploaded, client_for: ClientFactory,
-                                   space_for: Callable[[str], Space]) -> None:
-    """A member uploads into the organization's space and reads the audio back."""
-    org = space_for("org")
-    upload = uploaded(_media(), space="org")
-    if upload.created is None:
-        fail("ACCESS-ORG-ALLOWED", f"a member could not upload into {org.label}",
-             received=f"{upload.response.status_code} {body_excerpt(upload.response)}", expected="201 with the audio")
-    created = upload.created
-    try:
-        details_equal_created(client_for("primary").get_audio(org, created["handle"]), created,
-                              settled=created.get("state") == "available")
-    except AssertionError as exc:
-        fail("ACCESS-ORG-ALLOWED", f"a member could not read its audio in {org.label}",
-             received=str(exc).splitlines()[0], expected="200 with the audio")
+@pytest.mark.requirement("AUTH-CHALLENGE")
+@pytest.mark.parametrize("cell", UNAUTHENTICATED, ids=lambda c: c.id)
+def test_access_challenge(cell: Cell, matrix_runner: MatrixRunner, profile: Profile) -> None:
+    """Every 401 of the matrix tells the client how to authenticate: ``WWW-Authenticate: Bearer``."""
+    _needs(cell, profile)
+    result = matrix_runner.run(cell)
+    if result.response.status_code != 401:
+        pytest.skip(f"unsupported: answered {result.response.status_code}, not 401, so no challenge is due")
+    has_bearer_challenge(result.response, result.what)
+
+
+def _existence_pairs() -> list[object]:
+    pairs = []
+    for forbidden, unknown in EXISTENCE_PAIRS:
+        for op in MATRIX.operations:
+            a, b = BY_ID.get(f"primary-{op}-{forbidden}"), BY_ID.get(f"primary-{op}-{unknown}")
+            if a is not None and b is not None:
+                pairs.append(pytest.param(a, b, id=f"primary-{op}-{forbidden}-vs-{unknown}"))
+    return pairs
+
+
+@pytest.mark.requirement("ACCESS-HIDE-EXISTENCE")
+@pytest.mark.parametrize(("forbidden", "unknown"), _existence_pairs())
+def test_access_hides_existence(forbidden: Cell, unknown: Cell, matrix_runner: MatrixRunner,
+                                profile: Profile) -> None:
+    """With ``hide_existence`` a forbidden space cannot be told from an unknown one (status, title, members)."""
+    if not profile.hide_existence:
+        pytest.skip("unsupported: the profile declares hide_existence = false")
+    _needs(forbidden, profile)
+    existence_hidden(matrix_runner.run(forbidden).response, matrix_runner.run(unknown).response,
+                     f"{forbidden.operation.name}: {forbidden.target.name} vs {unknown.target.name}")
+
+
+#: (identity, role) of every space whose list is checked: each identity's own and member-organization space.
+LISTED = [(identity, role) for identity in MATRIX.identities for role in ("own", "member_org")]
+
+
+@pytest.mark.requirement(PATH_REQUIREMENT)
+@pytest.mark.parametrize("variant", MATRIX.paths, ids=lambda v: f"primary-get_details-{v.name}")
+def test_access_path_variant(variant: PathVariant, matrix_runner: MatrixRunner, profile: Profile) -> None:
+    """A non-canonical path is refused (denied, 400 or 404 per profile) and shows nothing of any audio."""
+    result = matrix_runner.run_path(variant)
+    path_variant_refused(result.response, expected_statuses("malformed_path", profile), result.what, result.values)
+
+
+@pytest.mark.requirement("ACCESS-LIST-ISOLATION")
+@pytest.mark.parametrize(("identity", "role"), LISTED, ids=[f"{i}-list-{r}_space" for i, r in LISTED])
+def test_access_list_isolation(identity: str, role: str, matrix_runner: MatrixRunner,
+                               client_for: ClientFactory) -> None:
+    """The list of a space holds none of the other spaces' audios, and Item-Total counts exactly its own."""
+    names = {name for roles in MATRIX.identities.values() for name in roles.values()}
+    listed = matrix_runner.space_name(identity, role)
+    foreign: dict[str, str] = {}
+    for name in sorted(names - {listed}):
+        victim = matrix_runner.victim(name)  # every other space holds an audio that must not show up
+        foreign.update({victim.handle: victim.space.label, str(victim.audio.get("id")): victim.space.label})
+    mine = matrix_runner.victim(listed)
+    client = client_for(identity)
+    first = client.list_audios(mine.space, page_size=50)
+    items = list_all(client, mine.space)
+    total = first.headers.get("item-total") if isinstance(json_body(first), list) else None
+    list_isolated(items, total, foreign, f"the list of {mine.space.label} as {identity}")

@@ -9,14 +9,18 @@ import pytest
 from conformance.checks.audio import details_equal_created, has_every_field
 from conformance.manifest import MediaCase
 from conformance.pytest_fixtures import ClientFactory
-from conformance.scenarios._support import accepted_media, media_id, require_created
+from conformance.scenarios._support import (  # noqa: F401 - the hook parametrizes @accepted_rows tests
+    accepted_rows,
+    pytest_generate_tests,
+    require_created,
+)
 from conformance.workflow import Upload
 
 Uploaded = Callable[..., Upload]
 
 
 @pytest.mark.requirement("AUD-DETAILS-200")
-@pytest.mark.parametrize("media", accepted_media(), ids=media_id)
+@accepted_rows
 def test_details_equal_create(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> None:
     """`GET .../audios/{audio}` answers 200 with the same audio (processing may fill in state and media fields)."""
     upload = uploaded(media)

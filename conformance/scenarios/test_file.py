@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
+from conformance.checks import fail
 from conformance.checks.audio import duration_is_iso8601
 from conformance.checks.wav import (
     file_answers_wav,
@@ -15,20 +16,29 @@ from conformance.checks.wav import (
     parses_as_wav,
     rate_matches_details,
 )
+from conformance.client import TargetError
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
-from conformance.scenarios._support import accepted_media, media_id, require_settled
+from conformance.scenarios._support import (  # noqa: F401 - the hook parametrizes @accepted_rows tests
+    accepted_rows,
+    pytest_generate_tests,
+    require_settled,
+)
 from conformance.workflow import Upload, fetch_file
 
 Uploaded = Callable[..., Upload]
-by_media = pytest.mark.parametrize("media", accepted_media(), ids=media_id)
+by_media = accepted_rows
 
 
 def _wav(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> tuple[Upload, bytes]:
     upload = uploaded(media)
     require_settled(upload)
-    return upload, file_answers_wav(fetch_file(client_for("primary"), upload))
+    try:
+        response = fetch_file(client_for("primary"), upload)
+    except TargetError as exc:
+        fail("WAV-GET-200", "the file endpoint did not answer", received=str(exc), expected="200 audio/wav")
+    return upload, file_answers_wav(response)
 
 
 @pytest.mark.requirement("WAV-GET-200")

@@ -19,12 +19,19 @@ from conformance.checks.audio import (
 )
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
-from conformance.scenarios._support import accepted_media, media_id, require_created, require_settled
+from conformance.scenarios._support import (  # noqa: F401 - the hook parametrizes @accepted_rows tests
+    accepted_media,
+    accepted_rows,
+    media_id,
+    pytest_generate_tests,
+    require_created,
+    require_settled,
+)
 from conformance.workflow import Upload
 
 ACCEPTED = accepted_media()
 Uploaded = Callable[..., Upload]
-by_media = pytest.mark.parametrize("media", ACCEPTED, ids=media_id)
+by_media = accepted_rows
 
 
 @pytest.mark.requirement("AUD-CREATE-201")

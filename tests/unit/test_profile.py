@@ -28,7 +28,8 @@ def test_reference_defaults_load() -> None:
     assert profile.reject_statuses == {
         "malformed": 400, "bad_base64": 400, "empty": 400, "too_large": 413, "undecodable": 415, "invalid_audio": 422,
     }
-    assert profile.capabilities == {"delete": True, "raw_upload": True}
+    assert profile.capabilities == {"delete": True, "raw_upload": True, "api_keys": True}
+    assert profile.hide_existence is True
 
 
 def test_reference_defaults_are_the_packaged_file() -> None:
@@ -104,7 +105,7 @@ def test_overriding_a_nested_table_merges() -> None:
 
 def test_overriding_one_capability_keeps_the_other() -> None:
     profile = build_profile({"capabilities": {"delete": False}})
-    assert profile.capabilities == {"delete": False, "raw_upload": True}
+    assert profile.capabilities == {"delete": False, "raw_upload": True, "api_keys": True}
 
 
 def test_overrides_do_not_leak_into_the_next_profile() -> None:

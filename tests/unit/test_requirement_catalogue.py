@@ -13,7 +13,10 @@ import pytest
 
 import conformance.checks.access
 import conformance.checks.audio
+import conformance.checks.credentials
 import conformance.checks.http
+import conformance.checks.lifecycle
+import conformance.checks.listing
 import conformance.checks.wav  # noqa: F401 - importing registers the checks
 from conformance import requirements
 from conformance.checks import REGISTRY, ConformanceFailure, check, fail

@@ -1,0 +1,108 @@
+"""The certification: per requirement a verdict, the conformance level reached, and the run's verdict.
+
+Built from the per-test results (``outcomes.roll_up``), the catalogue's levels, the profile and the waivers:
+- a SHOULD requirement that fails is a ``warn`` (unless the profile's ``strict_should`` makes it a failure);
+- a failing requirement with a valid waiver is ``waived``; an expired waiver, or a waiver of a requirement that
+  passes, is a problem that fails the run (waivers must not rot);
+- the conformance level is the highest tier whose requirements, and those of every tier below, all passed
+  (pass, warn or waived); a capability the target lacks (``unsupported``) or a requirement not run caps it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from conformance import requirements
+from conformance.outcomes import roll_up
+from conformance.waivers import Waiver
+
+PASSING = ("pass", "warn", "waived")
+# Tiers, lowest first: a requirement belongs to the first tier one of whose prefixes it starts with.
+TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("Core", ("AUTH-", "ACCESS-", "AUD-", "WAV-", "MEDIA-", "ERR-")),
+    ("Core+Lifecycle", ("LIST-", "PATCH-", "DELETE-", "CRED-", "KEYS-", "USER-")),
+    ("Full", ("RAW-", "PROP-", "ASYNC-")),
+)
+
+
+def tier_of(requirement_id: str) -> str:
+    """The tier a requirement counts towards (unknown prefixes count towards Core: the strictest choice)."""
+    for name, prefixes in TIERS:
+        if requirement_id.startswith(prefixes):
+            return name
+    return TIERS[0][0]
+
+
+@dataclass(slots=True)
+class Certification:
+    """The verdict of a run, ready to be written as JSON and shown at the top of the report."""
+
+    requirements: dict[str, dict[str, Any]]
+    level: str | None
+    verdict: str
+    failed: list[str]
+    undecided: list[str]
+    warnings: list[str]
+    waived: list[str]
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def conforms(self) -> bool:
+        """No failure, nothing undecided, no waiver problem."""
+        return self.verdict == "conforms"
+
+
+def certify(results: Iterable[Mapping[str, Any]], *, waivers: Mapping[str, Waiver], strict_should: bool,
+            today: date) -> Certification:
+    """Judge a run's results."""
+    raw = roll_up(results)
+    verdicts: dict[str, dict[str, Any]] = {}
+    problems: list[str] = []
+    for requirement in requirements.CATALOGUE.values():
+        outcome = raw.get(requirement.id, "not-run")
+        waiver = waivers.get(requirement.id)
+        if outcome == "fail" and requirement.level is requirements.Level.SHOULD and not strict_should:
+            outcome = "warn"
+        if waiver is not None:
+            if waiver.expired(today):
+                problems.append(f"waiver for {requirement.id} expired on {waiver.expires.isoformat()} ({waiver.issue})")
+            elif outcome in ("fail", "warn", "error"):
+                outcome = "waived"
+            elif outcome == "pass":
+                problems.append(f"waiver for {requirement.id} is stale: the requirement passes; remove it "
+                                f"({waiver.issue})")
+        verdicts[requirement.id] = {
+            "outcome": outcome, "level": requirement.level.value, "tier": tier_of(requirement.id),
+            "title": requirement.title, "source": requirement.source,
+            **({"waiver": {"reason": waiver.reason, "issue": waiver.issue, "expires": waiver.expires.isoformat()}}
+               if waiver else {}),
+        }
+    by = _by_outcome(verdicts)
+    failed, undecided = by.get("fail", []), by.get("error", [])
+    conforms = not failed and not undecided and not problems
+    return Certification(
+        requirements=verdicts, level=_level(verdicts), verdict="conforms" if conforms else "does not conform",
+        failed=failed, undecided=undecided, warnings=by.get("warn", []), waived=by.get("waived", []),
+        problems=problems,
+    )
+
+
+def _by_outcome(verdicts: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str]]:
+    grouped: dict[str, list[str]] = {}
+    for rid, verdict in sorted(verdicts.items()):
+        grouped.setdefault(verdict["outcome"], []).append(rid)
+    return grouped
+
+
+def _level(verdicts: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """The highest tier reached: every requirement of it and of the tiers below passed."""
+    reached = None
+    for name, _ in TIERS:
+        in_tier = [v for v in verdicts.values() if v["tier"] == name]
+        if not in_tier or any(v["outcome"] not in PASSING for v in in_tier):
+            break
+        reached = name
+    return reached

@@ -1,0 +1,184 @@
+"""Checks on sign-in, the current user and API keys: tokens that work, refusals that reveal nothing.
+
+A token is judged by using it (`GET /user` must name its owner), never by its shape alone; a refused sign-in is
+judged by comparing the answers for a wrong password and an unknown handle, which must not differ.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from conformance.checks import check, fail
+from conformance.checks.audio import parse_timestamp
+from conformance.checks.http import body_excerpt, json_body
+from conformance.profile import Profile
+
+TTL_TOLERANCE_S = 60.0  # both timestamps come from the target; only its own rounding separates them
+# Members of an error body that may legitimately differ between two answers (request ids, times).
+VOLATILE_MEMBERS = frozenset({"instance", "id", "requestid", "traceid", "correlationid", "timestamp", "time", "date"})
+KEY_FIELDS = ("id", "handle", "alias", "token", "createdAt")
+
+
+def _statuses(statuses: Iterable[int]) -> str:
+    return " or ".join(map(str, sorted(set(statuses))))
+
+
+def _object(requirement: str, response: httpx.Response, status: int, what: str) -> dict[str, Any]:
+    body = json_body(response)
+    if response.status_code != status or not isinstance(body, dict):
+        fail(requirement, f"{what} did not answer {status} with a JSON object",
+             received=f"{response.status_code} {body_excerpt(response)}", expected=f"{status} JSON object")
+    return body
+
+
+def _user_handle(requirement: str, response: httpx.Response, what: str) -> str | None:
+    handle = _object(requirement, response, 200, what).get("handle")
+    return handle if isinstance(handle, str) else None
+
+
+# --- sign-in ---------------------------------------------------------------------------------------------
+@check("AUTH-CREDENTIALS")
+def session_issued(response: httpx.Response, profile: Profile) -> str:
+    """The right credentials answer 200 `{token, issuedAt, expiresAt}`: a non-empty token, RFC 3339 times, issued
+    about now, expiring the profile's session lifetime later. Returns the token."""
+    body = _object("AUTH-CREDENTIALS", response, 200, "sign-in with the right password")
+    token = body.get("token")
+    if not isinstance(token, str) or not token.strip():
+        fail("AUTH-CREDENTIALS", "sign-in gave no token", received=repr(token), expected="a non-empty string")
+    issued, expires = parse_timestamp(body.get("issuedAt")), parse_timestamp(body.get("expiresAt"))
+    if issued is None or expires is None:
+        fail("AUTH-CREDENTIALS", "`issuedAt`/`expiresAt` are not RFC 3339 date-times with a zone",
+             received=f"issuedAt {body.get('issuedAt')!r}, expiresAt {body.get('expiresAt')!r}",
+             expected="e.g. 2024-01-01T00:00:00Z")
+    skew = timedelta(seconds=profile.clock_skew_s)
+    now = datetime.now(UTC)
+    if not now - skew <= issued <= now + skew:
+        fail("AUTH-CREDENTIALS", "`issuedAt` is not now", received=body["issuedAt"],
+             expected=f"{now.isoformat()} ± {profile.clock_skew_s:g} s")
+    lifetime = (expires - issued).total_seconds()
+    if abs(lifetime - profile.session_ttl_s) > TTL_TOLERANCE_S:
+        fail("AUTH-CREDENTIALS", "the session does not last the documented lifetime",
+             received=f"expiresAt - issuedAt = {lifetime:.0f} s",
+             expected=f"{profile.session_ttl_s:.0f} s ± {TTL_TOLERANCE_S:g} s (profile session_ttl_s)")
+    return token
+
+
+@check("AUTH-CREDENTIALS")
+def session_token_works(response: httpx.Response, handle: str) -> None:
+    """`GET /user` with the new session token answers 200 and names the user who signed in."""
+    got = _user_handle("AUTH-CREDENTIALS", response, "GET /user with the session token")
+    if got != handle:
+        fail("AUTH-CREDENTIALS", "the session token does not act as the user who signed in", received=repr(got),
+             expected=repr(handle))
+
+
+@check("AUTH-CREDENTIALS-REFUSED")
+def sign_in_refused(response: httpx.Response, statuses: Iterable[int], what: str) -> None:
+    """Bad credentials get one of ``statuses`` and no token."""
+    allowed = set(statuses)
+    body = json_body(response)
+    if response.status_code not in allowed or (isinstance(body, dict) and body.get("token")):
+        fail("AUTH-CREDENTIALS-REFUSED", f"sign-in with {what} was not refused",
+             received=f"{response.status_code} {body_excerpt(response)}", expected=f"{_statuses(allowed)}, no token")
+
+
+def _comparable(response: httpx.Response) -> object:
+    body = json_body(response)
+    if isinstance(body, dict):
+        return {k: v for k, v in body.items() if k.replace("_", "").replace("-", "").lower() not in VOLATILE_MEMBERS}
+    return response.content
+
+
+@check("AUTH-CREDENTIALS-REFUSED")
+def refusals_indistinguishable(wrong_password: httpx.Response, unknown_handle: httpx.Response) -> None:
+    """A wrong password and an unknown handle get the same status and body: the answer never tells an attacker
+    which handles exist (volatile members such as a request id aside)."""
+    a, b = _comparable(wrong_password), _comparable(unknown_handle)
+    if wrong_password.status_code != unknown_handle.status_code or a != b:
+        fail("AUTH-CREDENTIALS-REFUSED", "the refusal tells a wrong password from an unknown handle",
+             received=f"wrong password: {wrong_password.status_code} {body_excerpt(wrong_password)}; unknown handle: "
+             f"{unknown_handle.status_code} {body_excerpt(unknown_handle)}", expected="the same status and body")
+
+
+# --- the current user ------------------------------------------------------------------------------------
+@check("AUTH-USER-SELF")
+def user_is(response: httpx.Response, handle: str, actor: str) -> None:
+    """`GET /user` answers the caller: the handle of the configured actor whose token was sent."""
+    got = _user_handle("AUTH-USER-SELF", response, f"GET /user as {actor}")
+    if got != handle:
+        fail("AUTH-USER-SELF", f"GET /user as {actor} returned another user", received=repr(got),
+             expected=repr(handle))
+
+
+# --- API keys --------------------------------------------------------------------------------------------
+@check("KEYS-LIFECYCLE")
+def key_created(response: httpx.Response, handle: str, alias: str | None) -> dict[str, Any]:
+    """`POST /user/keys` answers 201 `{id, handle, alias, token, createdAt}` with the handle and alias sent."""
+    key = _object("KEYS-LIFECYCLE", response, 201, "create an API key")
+    missing = [name for name in KEY_FIELDS if name not in key]
+    if missing:
+        fail("KEYS-LIFECYCLE", "the key lacks documented fields", received=sorted(key), expected=list(KEY_FIELDS))
+    if (key.get("handle"), key.get("alias")) != (handle, alias):
+        fail("KEYS-LIFECYCLE", "the key does not carry the handle and alias sent",
+             received=f"handle {key.get('handle')!r}, alias {key.get('alias')!r}",
+             expected=f"handle {handle!r}, alias {alias!r}")
+    if not isinstance(key.get("token"), str) or not key["token"].strip():
+        fail("KEYS-LIFECYCLE", "the key has no token", received=repr(key.get("token")), expected="a bearer token")
+    return key
+
+
+@check("KEYS-LIFECYCLE")
+def key_token_works(response: httpx.Response, owner: str) -> None:
+    """`GET /user` with the key's token answers 200 and names the key's owner."""
+    got = _user_handle("KEYS-LIFECYCLE", response, "GET /user with the new key's token")
+    if got != owner:
+        fail("KEYS-LIFECYCLE", "the key's token does not act as its owner", received=repr(got), expected=repr(owner))
+
+
+@check("KEYS-LIFECYCLE")
+def key_reads_back(response: httpx.Response, created: dict[str, Any]) -> None:
+    """`GET /user/keys/{key}` answers 200 with the key as created, token included."""
+    key = _object("KEYS-LIFECYCLE", response, 200, "GET the new key")
+    for name in KEY_FIELDS:
+        if key.get(name) != created.get(name):
+            fail("KEYS-LIFECYCLE", f"the key read back differs in `{name}`",
+                 received="(token differs)" if name == "token" else repr(key.get(name)),
+                 expected="the token of the created key" if name == "token" else repr(created.get(name)))
+
+
+@check("KEYS-DUPLICATE")
+def duplicate_key_refused(response: httpx.Response, profile: Profile) -> None:
+    """A second key with a handle the user already has is refused with the profile's conflict status."""
+    if response.status_code not in profile.conflict_statuses:
+        fail("KEYS-DUPLICATE", "a second key with the same handle was not refused",
+             received=f"{response.status_code} {body_excerpt(response)}",
+             expected=_statuses(profile.conflict_statuses))
+
+
+@check("KEYS-REVOKE")
+def key_deleted(response: httpx.Response) -> None:
+    """`DELETE /user/keys/{key}` of an existing key succeeds."""
+    if response.status_code not in (200, 204):
+        fail("KEYS-REVOKE", "deleting an API key did not succeed",
+             received=f"{response.status_code} {body_excerpt(response)}", expected="204 (or 200)")
+
+
+@check("KEYS-REVOKE")
+def revoked_token_refused(response: httpx.Response, profile: Profile) -> None:
+    """Right after the DELETE, the key's token is refused like an unknown one."""
+    if response.status_code not in profile.unauthenticated_statuses:
+        fail("KEYS-REVOKE", "the token of a deleted key still works",
+             received=f"{response.status_code} {body_excerpt(response)}",
+             expected=_statuses(profile.unauthenticated_statuses))
+
+
+@check("KEYS-REVOKE")
+def revoked_key_not_found(response: httpx.Response) -> None:
+    """A deleted key is not found any more."""
+    if response.status_code != 404:
+        fail("KEYS-REVOKE", "a deleted key is still served", received=f"{response.status_code} "
+             f"{body_excerpt(response)}", expected="404")

@@ -1,0 +1,207 @@
+"""Checks on the life of an audio after create: update (alias), delete and raw upload.
+
+The answer to a write proves little: a target may echo the new alias and never store it, or answer 204 to a
+delete that kept everything. So each rule has a read-back check that compares what the target serves afterwards
+with what the scenario knows must be there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import httpx
+
+from conformance.checks import check, fail
+from conformance.checks.audio import AUDIO_FIELDS
+from conformance.checks.http import JSON_MEDIA_TYPES, body_excerpt, json_body, media_type
+from conformance.profile import Profile
+
+AWAITING_FILE = "avaitingFile"  # sic: the spelling of every version of the public docs
+DELETE_SUCCESS = (200, 204)  # undocumented capability: a plain success, with or without a body
+
+
+def _statuses(statuses: Iterable[int]) -> str:
+    return " or ".join(map(str, sorted(set(statuses))))
+
+
+def _audio_object(requirement: str, response: httpx.Response, status: int, what: str) -> dict[str, Any]:
+    body = json_body(response)
+    if response.status_code != status or media_type(response) not in JSON_MEDIA_TYPES or not isinstance(body, dict):
+        fail(requirement, f"{what} did not answer {status} with the audio",
+             received=f"{response.status_code} {media_type(response) or '(no type)'} {body_excerpt(response)}",
+             expected=f"{status} application/json audio")
+    return body
+
+
+# --- update ----------------------------------------------------------------------------------------------
+@check("PATCH-ALIAS")
+def patch_answers_alias(response: httpx.Response, expected: str | None) -> dict[str, Any]:
+    """PATCH answers 200 with the audio, whose alias is exactly the one sent (byte for byte, no normalisation)."""
+    audio = _audio_object("PATCH-ALIAS", response, 200, "PATCH of the alias")
+    if audio.get("alias") != expected:
+        fail("PATCH-ALIAS", "the answer does not carry the alias sent", received=repr(audio.get("alias")),
+             expected=repr(expected))
+    return audio
+
+
+@check("PATCH-STORED")
+def alias_was_stored(details: httpx.Response, listed: Sequence[dict[str, Any]], handle: str,
+                     expected: str | None) -> None:
+    """After a PATCH, the details and the list both serve the new alias (it was stored, not only echoed)."""
+    audio = _audio_object("PATCH-STORED", details, 200, "details after the PATCH")
+    if audio.get("alias") != expected:
+        fail("PATCH-STORED", "the details do not show the patched alias", received=repr(audio.get("alias")),
+             expected=repr(expected))
+    found = [item for item in listed if item.get("handle") == handle]
+    if len(found) != 1 or found[0].get("alias") != expected:
+        fail("PATCH-STORED", "the list does not show the patched alias",
+             received=repr([item.get("alias") for item in found]) if found else "the audio is not listed",
+             expected=repr(expected))
+
+
+@check("PATCH-ALIAS-INVALID")
+def invalid_alias_refused(response: httpx.Response, profile: Profile, what: str) -> None:
+    """An alias outside the documented 1–100 characters (or not a string) is refused with the profile's status."""
+    if response.status_code not in profile.invalid_request_statuses:
+        fail("PATCH-ALIAS-INVALID", f"PATCH with {what} was not refused",
+             received=f"{response.status_code} {body_excerpt(response)}",
+             expected=_statuses(profile.invalid_request_statuses))
+
+
+@check("PATCH-ALIAS-INVALID")
+def alias_unchanged(details: httpx.Response, before: str | None, what: str) -> None:
+    """A refused PATCH left the alias as it was."""
+    audio = _audio_object("PATCH-ALIAS-INVALID", details, 200, "details after a refused PATCH")
+    if audio.get("alias") != before:
+        fail("PATCH-ALIAS-INVALID", f"the refused PATCH with {what} changed the alias",
+             received=repr(audio.get("alias")), expected=repr(before))
+
+
+@check("PATCH-IMMUTABLE")
+def only_alias_changed(before: dict[str, Any], after: dict[str, Any], what: str) -> None:
+    """Every field but `alias` is what it was before the update (handle, id, state, media fields, timestamps)."""
+    for name in AUDIO_FIELDS:
+        if name != "alias" and after.get(name) != before.get(name):
+            fail("PATCH-IMMUTABLE", f"{what} changed `{name}`", received=repr(after.get(name)),
+                 expected=repr(before.get(name)))
+
+
+@check("PATCH-IMMUTABLE")
+def client_handle_handled(response: httpx.Response, profile: Profile, original: str) -> None:
+    """A `handle` in a PATCH body is ignored (200, the handle unchanged) or refused, as the profile says."""
+    if profile.client_handle == "reject":
+        if response.status_code not in profile.invalid_request_statuses:
+            fail("PATCH-IMMUTABLE", "a PATCH with a `handle` was not refused",
+                 received=f"{response.status_code} {body_excerpt(response)}",
+                 expected=f"{_statuses(profile.invalid_request_statuses)} (profile client_handle = reject)")
+        return
+    audio = _audio_object("PATCH-IMMUTABLE", response, 200, "a PATCH with a `handle` (profile: ignored)")
+    if audio.get("handle") != original:
+        fail("PATCH-IMMUTABLE", "a PATCH changed the audio's handle", received=repr(audio.get("handle")),
+             expected=f"{original!r} (profile client_handle = ignore)")
+
+
+# --- delete ----------------------------------------------------------------------------------------------
+@check("DELETE-GONE")
+def delete_succeeded(response: httpx.Response) -> None:
+    """DELETE of an existing audio answers success."""
+    if response.status_code not in DELETE_SUCCESS:
+        fail("DELETE-GONE", "DELETE of an existing audio did not succeed",
+             received=f"{response.status_code} {body_excerpt(response)}", expected=_statuses(DELETE_SUCCESS))
+
+
+@check("DELETE-GONE")
+def gone(response: httpx.Response, profile: Profile, what: str) -> None:
+    """After a DELETE, the audio's details, file, and a second DELETE answer the profile's not-found status."""
+    if response.status_code not in profile.deleted_statuses:
+        fail("DELETE-GONE", f"{what} after DELETE still finds the audio",
+             received=f"{response.status_code} {body_excerpt(response)}",
+             expected=_statuses(profile.deleted_statuses))
+
+
+@check("DELETE-GONE")
+def not_listed(items: Sequence[dict[str, Any]], handle: str) -> None:
+    """A deleted audio has left the list."""
+    if any(item.get("handle") == handle for item in items):
+        fail("DELETE-GONE", "the deleted audio is still listed", received=f"{handle!r} in the list",
+             expected="not listed")
+
+
+@check("DELETE-GONE")
+def untouched(details: httpx.Response, file: httpx.Response, before: dict[str, Any]) -> None:
+    """Another audio of the space is served exactly as before a DELETE of its neighbour, its file included."""
+    audio = _audio_object("DELETE-GONE", details, 200, "details of another audio after a DELETE")
+    for name in AUDIO_FIELDS:
+        if audio.get(name) != before.get(name):
+            fail("DELETE-GONE", f"deleting one audio changed another one's `{name}`",
+                 received=repr(audio.get(name)), expected=repr(before.get(name)))
+    if file.status_code != 200 or not file.content:
+        fail("DELETE-GONE", "deleting one audio removed another one's file",
+             received=f"{file.status_code} {body_excerpt(file)}", expected="200 with its WAV")
+
+
+# --- raw upload ------------------------------------------------------------------------------------------
+@check("RAW-CREATE-AWAITING")
+def awaiting_file(response: httpx.Response) -> dict[str, Any]:
+    """Create without `file` answers 201 with an audio `avaitingFile` (sic) that has no `uploadedAt`."""
+    audio = _audio_object("RAW-CREATE-AWAITING", response, 201, "create without a file")
+    if audio.get("state") != AWAITING_FILE or audio.get("uploadedAt") is not None:
+        fail("RAW-CREATE-AWAITING", "an audio created without a file is not awaiting it",
+             received=f"state {audio.get('state')!r}, uploadedAt {audio.get('uploadedAt')!r}",
+             expected=f"state {AWAITING_FILE!r}, uploadedAt null")
+    return audio
+
+
+@check("RAW-CREATE-AWAITING")
+def file_not_served_yet(response: httpx.Response, profile: Profile) -> None:
+    """`GET .../file` of an audio awaiting its file answers the profile's status (there is nothing to serve)."""
+    if response.status_code not in profile.file_before_upload_statuses:
+        fail("RAW-CREATE-AWAITING", "the file of an audio awaiting it was answered",
+             received=f"{response.status_code} {body_excerpt(response)}",
+             expected=_statuses(profile.file_before_upload_statuses))
+
+
+@check("RAW-UPLOAD")
+def raw_upload_accepted(response: httpx.Response, created: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """The octet-stream upload answers 200 with the same audio (id, handle), `available` on a synchronous target."""
+    audio = _audio_object("RAW-UPLOAD", response, 200, "the raw upload")
+    for name in ("id", "handle"):
+        if audio.get(name) != created.get(name):
+            fail("RAW-UPLOAD", f"the raw upload answered another audio's `{name}`", received=repr(audio.get(name)),
+                 expected=repr(created.get(name)))
+    if profile.processing == "sync" and audio.get("state") != "available":
+        fail("RAW-UPLOAD", "a synchronous target answered the raw upload before the audio was available",
+             received=f"state {audio.get('state')!r}", expected="available (profile processing = sync)")
+    return audio
+
+
+@check("RAW-UPLOAD-ONCE")
+def second_upload_refused(response: httpx.Response, profile: Profile) -> None:
+    """An audio that already has its file refuses another one with the profile's conflict status."""
+    if response.status_code not in profile.conflict_statuses:
+        fail("RAW-UPLOAD-ONCE", "a second file for the same audio was not refused",
+             received=f"{response.status_code} {body_excerpt(response)}",
+             expected=_statuses(profile.conflict_statuses))
+
+
+@check("RAW-UPLOAD-ONCE")
+def same_after_refusal(details: httpx.Response, before: dict[str, Any]) -> None:
+    """The refused second upload changed nothing: the audio's media fields are those of the first file."""
+    audio = _audio_object("RAW-UPLOAD-ONCE", details, 200, "details after a refused second upload")
+    for name in ("state", "duration", "sampleRate", "uploadedAt"):
+        if audio.get(name) != before.get(name):
+            fail("RAW-UPLOAD-ONCE", f"the refused second upload changed `{name}`", received=repr(audio.get(name)),
+                 expected=repr(before.get(name)))
+
+
+@check("RAW-UPLOAD-CONTENT-TYPE")
+def wrong_content_type_refused(response: httpx.Response, details: httpx.Response, content_type: str) -> None:
+    """A raw upload sent as another media type is refused with 415, and the audio still awaits its file."""
+    if response.status_code != 415:
+        fail("RAW-UPLOAD-CONTENT-TYPE", f"a raw upload as {content_type} was not refused as unsupported",
+             received=f"{response.status_code} {body_excerpt(response)}", expected="415")
+    audio = _audio_object("RAW-UPLOAD-CONTENT-TYPE", details, 200, "details after the refused upload")
+    if audio.get("state") != AWAITING_FILE:
+        fail("RAW-UPLOAD-CONTENT-TYPE", "the refused upload changed the audio's state",
+             received=repr(audio.get("state")), expected=repr(AWAITING_FILE))

@@ -1,0 +1,143 @@
+"""Drive schemathesis from inside a scenario: one operation's stateless test, the stateful run, explicit cases.
+
+Why not ``@schema.parametrize()``: that decorator needs the schema when the module is imported, but the target,
+the token and the pinned space are known only once the run has started (the embedded reference server is started
+at session start), and the definition may be the target's own. So the scenario parametrizes by operation itself
+and builds each operation's Hypothesis test here with schemathesis' own builder — the same function its pytest
+plugin uses, so the examples, coverage and fuzzing phases and every built-in check behave exactly as in
+``@schema.parametrize()`` (schemathesis is pinned ``<5`` for this import).
+
+Every failure leaves here as one ``ConformanceFailure`` (``report_multiple_bugs=False``: Hypothesis shrinks to
+one minimal failing case), with the failing exchange added to the test's HTTP transcript.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import hypothesis
+from hypothesis import HealthCheck, Phase
+from hypothesis.stateful import get_state_machine_test
+from schemathesis import Case, Response
+from schemathesis.core.failures import FailureGroup
+from schemathesis.generation.feedback import FeedbackSources
+from schemathesis.generation.hypothesis.reporting import ignore_hypothesis_output
+from schemathesis.pytest._test_builder import build_operation_test
+from schemathesis.specs.openapi.checks import ensure_resource_availability
+
+from conformance.client import Transcript
+from conformance.properties.checks import PropertyChecks, as_conformance_failure, exchange
+from conformance.properties.schema import Budget
+
+STATEFUL_PATHS = r"^/spaces/"
+QUIET = {"deadline": None, "database": None, "report_multiple_bugs": False, "print_blob": False,
+         "suppress_health_check": list(HealthCheck), "verbosity": hypothesis.Verbosity.quiet}
+"""Hypothesis settings every property test shares: no deadline (network), no example database (seed S alone
+decides what is generated), one failure per test, and no health check about slow data (PyAV synthesis)."""
+
+
+@dataclass
+class PropertyRun:
+    """One run's schema, checks, seed and budget; ``transcript`` is the current test's (the plugin's)."""
+
+    schema: Any  # schemathesis.BaseSchema
+    checks: PropertyChecks
+    seed: int
+    budget: Budget
+    transcript: Transcript
+    headers: dict[str, str]
+
+    def operation(self, label: str) -> Any:
+        """The API operation ``METHOD /path``."""
+        method, _, path = label.partition(" ")
+        return self.schema[path][method]
+
+    def call_and_check(self, case: Case, *, requirement: str, checks: list[Callable[..., None]] | None = None,
+                       headers: dict[str, str] | None = None) -> Response:
+        """Send ``case``, record what it created, run schemathesis' checks plus ours; a failure is raised as a
+        ``ConformanceFailure`` of our check's id, else of ``requirement``."""
+        response = self.call(case, headers=headers)
+        self.validate(case, response, requirement=requirement, checks=checks, headers=headers)
+        return response
+
+    def call(self, case: Case, *, headers: dict[str, str] | None = None) -> Response:
+        """Send ``case`` and record what it created (no judgement yet)."""
+        self.checks.before_call(case)
+        response = case.call(headers=headers)
+        self.checks.after_call(case, response)
+        return response
+
+    def validate(self, case: Case, response: Response, *, requirement: str,
+                 checks: list[Callable[..., None]] | None = None, headers: dict[str, str] | None = None) -> None:
+        """Schemathesis' checks (or ``checks``) plus ours on one answer."""
+        try:
+            case.validate_response(response, checks=checks, additional_checks=self.checks.all(), headers=headers)
+        except FailureGroup as group:
+            raise self.failure(group, requirement=requirement, case=case, response=response) from None
+
+    def failure(self, group: FailureGroup, *, requirement: str, case: Case, response: Response | None) -> Exception:
+        """The report's view of a schemathesis failure: our exception, and the exchange in the transcript."""
+        if response is not None:
+            self.transcript.add(exchange(response))
+        return as_conformance_failure(group, requirement=requirement, case=case, response=response, seed=self.seed)
+
+    def phases(self) -> list[Phase]:
+        """Hypothesis phases of our own properties and the stateful run (shrinking only when the budget says)."""
+        return [Phase.explicit, Phase.generate, *([Phase.shrink] if self.budget.shrink else [])]
+
+    def stateless(self, label: str, *, requirement: str) -> None:
+        """Every enabled phase (examples, coverage, fuzzing; positive and negative) for one operation."""
+
+        def test(case: Case) -> None:
+            self.call_and_check(case, requirement=requirement)
+
+        operation = self.operation(label)
+        hypothesis_test = build_operation_test(
+            config=self.schema.config, operation=operation, test_func=test, given_kwargs={},
+            feedback=FeedbackSources(), explicit_settings=hypothesis.settings(**QUIET),
+        )
+        with ignore_hypothesis_output():
+            hypothesis_test()
+
+    def stateful(self, *, requirement: str) -> None:
+        """Scenarios that follow the definition's links; schemathesis' stateful checks (``use_after_free``,
+        ``ensure_resource_availability``) plus ours on every step."""
+        run = self
+        # The audio resources only: their links are the workflow under certification (keys are fuzzed stateless).
+        base = self.schema.include(path_regex=STATEFUL_PATHS).as_state_machine()
+
+        class Machine(base):  # type: ignore[misc, valid-type]
+            def before_call(self, case: Case) -> None:
+                run.checks.before_call(case)
+
+            def after_call(self, response: Response, case: Case) -> None:
+                super().after_call(response, case)
+                run.checks.after_call(case, response)
+
+            def validate_response(self, response: Response, case: Case,
+                                  additional_checks: list[Callable[..., None]] | None = None, **kwargs: Any) -> None:
+                # An audio created without `file` has no file yet: the profile's documented answer is not a
+                # "created resource not found".
+                excluded = [ensure_resource_availability] if run.checks.awaiting_file(case, response) else []
+                try:
+                    case.validate_response(response, additional_checks=run.checks.all(), excluded_checks=excluded,
+                                           transport_kwargs=kwargs or None, recorder=self.recorder)
+                except FailureGroup as group:
+                    raise run.failure(group, requirement=requirement, case=case, response=response) from None
+
+        settings = hypothesis.settings(max_examples=self.budget.stateful_runs,
+                                       stateful_step_count=self.budget.stateful_steps,
+                                       phases=self.phases(), **QUIET)
+        test = get_state_machine_test(Machine, settings=settings, _min_steps=2)
+        with ignore_hypothesis_output():
+            hypothesis.seed(self.seed)(test)()
+
+    def given(self, strategy: hypothesis.strategies.SearchStrategy[Any], examples: int,
+              body: Callable[[Any], None]) -> None:
+        """Run ``body`` on ``examples`` draws of ``strategy`` (seeded, shrinking to one minimal failure)."""
+        settings = hypothesis.settings(max_examples=examples, phases=self.phases(),
+                                       **QUIET)
+        test = hypothesis.seed(self.seed)(settings(hypothesis.given(strategy)(body)))
+        test()

@@ -1,0 +1,171 @@
+"""Load the OpenAPI definition the property runs generate from, aimed at the target and acting as the primary actor.
+
+Which definition: ours (``conformance/spec/audio-api.openapi.yaml``), or the target's own when the configuration
+names one (``openapi = "https://.../openapi.yaml"`` or a file path). Either way ``servers`` is pointed at the
+configured base URL, so requests go to the target under test and nowhere else.
+
+What is adjusted in memory, and why (nothing here weakens a check):
+- ``owner``/``space`` path parameters are pinned to the primary space: a random owner is just a 404, so without
+  the pin no generated request would ever reach the audio endpoints' validation.
+- The Base64 media field gets our audio format (``strategies.AUDIO_FORMAT``): "valid" means real, decodable audio
+  within the profile's limits, not Base64 of random bytes (tooling notes G4).
+- The raw upload's ``application/octet-stream`` body is real audio as well.
+- Aliases get our alias format (every Unicode plane, the length boundaries).
+- ``identity`` on create is narrowed to null: a valid value is the handle of an *existing* identity, which the
+  configuration does not provide (like a path parameter, a random handle is not valid data).
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import httpx
+import schemathesis
+import yaml
+from schemathesis import GenerationMode
+
+from conformance.config import Settings, Space
+from conformance.profile import Profile
+from conformance.properties import strategies
+
+DEFINITION = "spec/audio-api.openapi.yaml"
+
+
+class DefinitionError(Exception):
+    """The configured OpenAPI definition cannot be read; the message says which and why."""
+
+
+@dataclass(frozen=True, slots=True)
+class Budget:
+    """How much a property run generates. ``quick`` is a smoke-sized run for every CI job; ``nightly`` digs."""
+
+    max_examples: int
+    stateful_runs: int
+    stateful_steps: int
+    media_examples: int
+    clip_pool: int
+    shrink: bool
+    phases: tuple[str, ...] = ("examples", "coverage", "fuzzing", "stateful")
+
+
+BUDGETS = {
+    "quick": Budget(max_examples=3, stateful_runs=4, stateful_steps=8, media_examples=6, clip_pool=12,
+                    shrink=False, phases=("examples", "fuzzing", "stateful")),
+    "nightly": Budget(max_examples=150, stateful_runs=60, stateful_steps=20, media_examples=150, clip_pool=48,
+                      shrink=True),
+}
+
+
+def read_definition(settings: Settings) -> dict[str, Any]:
+    """The raw definition: the configured one (URL or path), else the packaged one."""
+    source = settings.openapi
+    try:
+        if source is None:
+            text = resources.files("conformance").joinpath(DEFINITION).read_text(encoding="utf-8")
+        elif source.startswith(("http://", "https://")):
+            response = httpx.get(source, timeout=settings.timeout, follow_redirects=True)
+            response.raise_for_status()
+            text = response.text
+        else:
+            text = Path(source).read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
+    except (OSError, httpx.HTTPError, yaml.YAMLError) as exc:
+        raise DefinitionError(f"the OpenAPI definition {source or DEFINITION} cannot be read: {exc}") from None
+    if not isinstance(data, dict) or "paths" not in data:
+        raise DefinitionError(f"the OpenAPI definition {source or DEFINITION} has no `paths`")
+    return data
+
+
+def adjusted(definition: dict[str, Any], base_url: str, profile: Profile) -> dict[str, Any]:
+    """A copy aimed at ``base_url``, without the operations of capabilities the profile does not declare, and with
+    the media, alias and identity fields adjusted (see the module doc)."""
+    data = copy.deepcopy(definition)
+    data["servers"] = [{"url": base_url}]
+    for item in data.get("paths", {}).values():
+        for method in [m for m, op in item.items() if isinstance(op, dict) and not _declared(op, profile)]:
+            del item[method]
+    schemas = data.get("components", {}).get("schemas", {})
+    alias = schemas.get("Alias")
+    if isinstance(alias, dict):
+        alias["format"] = strategies.ALIAS_FORMAT
+    create = schemas.get("AudioCreate", {}).get("properties", {})
+    if isinstance(create.get("file"), dict):
+        _retag_byte(create["file"])
+    if "identity" in create:
+        create["identity"] = {"type": "null", "description": "No identity is configured: only null is valid data."}
+    return data
+
+
+def _declared(operation: dict[str, Any], profile: Profile) -> bool:
+    """Whether the target has this operation: no ``x-capability``, or one its profile declares."""
+    capability = operation.get("x-capability")
+    try:
+        return capability is None or profile.has(capability)
+    except KeyError:  # a capability this suite does not know: the target's own business, leave it in
+        return True
+
+
+def operation_labels(definition: dict[str, Any]) -> list[str]:
+    """``METHOD /path`` of every operation, in definition order (the stateless scenario's parameters)."""
+    methods = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+    return [f"{method.upper()} {path}" for path, item in definition.get("paths", {}).items()
+            for method in item if method in methods and isinstance(item[method], dict)]
+
+
+def _retag_byte(node: dict[str, Any]) -> None:
+    """``format: byte`` (directly or in an anyOf/oneOf branch) becomes the audio format."""
+    if node.get("format") == "byte":
+        node["format"] = strategies.AUDIO_FORMAT
+    for key in ("anyOf", "oneOf"):
+        for branch in node.get(key, []):
+            if isinstance(branch, dict):
+                _retag_byte(branch)
+
+
+def register_formats(profile: Profile, budget: Budget) -> None:
+    """Teach schemathesis our formats (process-wide; a run has one profile)."""
+    schemathesis.openapi.format(strategies.AUDIO_FORMAT, strategies.audio_base64(profile, budget.clip_pool))
+    schemathesis.openapi.format(strategies.ALIAS_FORMAT, strategies.valid_aliases())
+    # The raw upload's body: real audio bytes too (schemathesis would send arbitrary binary samples).
+    schemathesis.openapi.media_type("application/octet-stream", strategies.audio_bytes(profile, budget.clip_pool))
+
+
+def _pin_space(schema: schemathesis.BaseSchema, space: Space) -> None:
+    """``owner``/``space`` are the primary space in every case: the configured ``parameters`` cover the examples,
+    coverage and fuzzing phases, this hook also the stateful phase (whose first create is generated freely)."""
+    pinned = {"owner": space.owner, "space": space.space}
+
+    def map_path_parameters(context: schemathesis.HookContext, path_parameters: Any) -> Any:
+        if not isinstance(path_parameters, dict):
+            return path_parameters
+        return {**path_parameters, **{k: v for k, v in pinned.items() if k in path_parameters}}
+
+    schema.hook(map_path_parameters)
+
+
+def load(settings: Settings, *, token: str, space: Space, seed: int) -> schemathesis.BaseSchema:
+    """The schemathesis schema for this run: target, auth of the primary actor, pinned space, budget, seed."""
+    assert settings.base_url is not None
+    budget = BUDGETS[settings.budget]
+    register_formats(settings.profile, budget)
+    schema = schemathesis.openapi.from_dict(adjusted(read_definition(settings), settings.base_url, settings.profile))
+    schema.config.update(
+        base_url=settings.base_url,
+        headers={"Authorization": f"Bearer {token}"},
+        parameters={"path.owner": space.owner, "path.space": space.space},
+        request_timeout=settings.timeout,
+    )
+    _pin_space(schema, space)
+    schema.config.seed = seed
+    schema.config.generation.update(
+        modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
+        max_examples=budget.max_examples,
+        no_shrink=not budget.shrink,  # quick reports the first failing case; nightly shrinks it to a minimal one
+        database="none",  # no replay of earlier runs: seed S alone decides what is generated
+    )
+    schema.config.phases.update(phases=list(budget.phases))
+    return schema

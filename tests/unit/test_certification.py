@@ -1,0 +1,126 @@
+"""Certification roll-up: SHOULD warnings, waivers (strict), conformance levels, and the diff of two runs."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conformance import requirements
+from conformance.certification import TIERS, certify, tier_of
+from conformance.diff import DiffError, diff, load
+from conformance.waivers import Waiver, WaiverError, load_waivers
+
+TODAY = date(2026, 11, 27)
+
+
+def passed(*ids: str) -> list[dict[str, object]]:
+    """One passing test per requirement id."""
+    return [{"nodeid": f"t::{rid}", "when": "call", "outcome": "passed", "requirements": [rid]} for rid in ids]
+
+
+def failed(rid: str) -> dict[str, object]:
+    return {"nodeid": f"t::{rid}-f", "when": "call", "outcome": "failed", "requirements": [rid],
+            "failed_requirement": rid}
+
+
+EVERYTHING = passed(*requirements.CATALOGUE)
+
+
+def waiver(rid: str, expires: date = date(2027, 1, 1)) -> Waiver:
+    return Waiver(requirement=rid, reason="known", issue="https://tracker/1", expires=expires)
+
+
+def test_all_passing_conforms_at_the_highest_tier() -> None:
+    result = certify(EVERYTHING, waivers={}, strict_should=False, today=TODAY)
+    assert result.conforms and result.level == TIERS[-1][0] and result.failed == []
+
+
+def test_a_failed_must_fails_and_caps_the_level() -> None:
+    result = certify([*EVERYTHING, failed("WAV-SAME-SOUND")], waivers={}, strict_should=False, today=TODAY)
+    assert not result.conforms and result.failed == ["WAV-SAME-SOUND"] and result.level is None
+
+
+def test_a_failed_should_is_a_warning_unless_strict() -> None:
+    lenient = certify([*EVERYTHING, failed("AUTH-CHALLENGE")], waivers={}, strict_should=False, today=TODAY)
+    assert lenient.conforms and lenient.warnings == ["AUTH-CHALLENGE"]
+    strict = certify([*EVERYTHING, failed("AUTH-CHALLENGE")], waivers={}, strict_should=True, today=TODAY)
+    assert not strict.conforms and strict.failed == ["AUTH-CHALLENGE"]
+
+
+def test_a_waived_failure_conforms_and_is_shown_as_waived() -> None:
+    result = certify([*EVERYTHING, failed("WAV-SAME-SOUND")], waivers={"WAV-SAME-SOUND": waiver("WAV-SAME-SOUND")},
+                     strict_should=False, today=TODAY)
+    assert result.conforms and result.waived == ["WAV-SAME-SOUND"]
+    assert result.requirements["WAV-SAME-SOUND"]["waiver"]["issue"] == "https://tracker/1"
+
+
+def test_an_expired_waiver_fails_the_run() -> None:
+    old = waiver("WAV-SAME-SOUND", expires=date(2026, 11, 26))
+    result = certify([*EVERYTHING, failed("WAV-SAME-SOUND")], waivers={"WAV-SAME-SOUND": old}, strict_should=False,
+                     today=TODAY)
+    assert not result.conforms and "expired" in result.problems[0] and result.failed == ["WAV-SAME-SOUND"]
+
+
+def test_a_waiver_of_a_passing_requirement_fails_the_run() -> None:
+    result = certify(EVERYTHING, waivers={"WAV-RATE": waiver("WAV-RATE")}, strict_should=False, today=TODAY)
+    assert not result.conforms and "stale" in result.problems[0]
+
+
+def test_unsupported_capability_caps_the_level_without_failing() -> None:
+    skipped = [{"nodeid": "t::d", "when": "setup", "outcome": "skipped", "reason": "Skipped: unsupported: no delete",
+                "requirements": [rid]} for rid in requirements.CATALOGUE if tier_of(rid) != "Core"]
+    core = passed(*(rid for rid in requirements.CATALOGUE if tier_of(rid) == "Core"))
+    result = certify([*core, *skipped], waivers={}, strict_should=False, today=TODAY)
+    assert result.conforms and result.level == "Core"
+
+
+def test_tiers_cover_every_catalogue_prefix() -> None:
+    prefixes = {rid.split("-")[0] + "-" for rid in requirements.CATALOGUE}
+    known = {p for _, group in TIERS for p in group}
+    assert prefixes <= known, prefixes - known
+
+
+def test_waivers_file_is_validated(tmp_path: Path) -> None:
+    good = tmp_path / "waivers.toml"
+    good.write_text('[[waiver]]\nrequirement = "WAV-RATE"\nreason = "x"\nissue = "https://t/2"\nexpires = 2027-02-01\n')
+    assert load_waivers(good)["WAV-RATE"].expires == date(2027, 2, 1)
+    for body, fragment in (('[[waiver]]\nrequirement = "NOPE"\nreason="x"\nissue="y"\nexpires=2027-01-01\n', "NOPE"),
+                           ('[[waiver]]\nrequirement = "WAV-RATE"\nreason=""\nissue="y"\nexpires=2027-01-01\n',
+                            "reason"),
+                           ('[[waiver]]\nrequirement = "WAV-RATE"\nreason="x"\nissue="y"\nexpires="soon"\n', "expires"),
+                           ('[[waiver]]\nrequirement = "WAV-RATE"\nreason="x"\nissue="y"\n'
+                            'expires=2027-01-01\nextra=1\n', "extra")):
+        bad = tmp_path / "bad.toml"
+        bad.write_text(body)
+        with pytest.raises(WaiverError, match=fragment):
+            load_waivers(bad)
+    with pytest.raises(WaiverError, match="does not exist"):
+        load_waivers(tmp_path / "missing.toml")
+
+
+def _summary(tmp_path: Path, name: str, results: list[dict[str, object]]) -> dict[str, object]:
+    result = certify(results, waivers={}, strict_should=False, today=TODAY)
+    data = {"verdict": result.verdict, "level": result.level, "requirements": result.requirements,
+            "profile": {"max_duration_s": 300.0, "capabilities": {"delete": True}}, "tests": results}
+    (tmp_path / f"{name}.json").write_text(json.dumps(data))
+    return load(tmp_path / f"{name}.json")
+
+
+def test_diff_lists_exactly_the_flipped_requirements(tmp_path: Path) -> None:
+    a = _summary(tmp_path, "a", EVERYTHING)
+    b = _summary(tmp_path, "b", [*EVERYTHING, failed("WAV-RATE"), failed("AUD-CREATE-201")])
+    b["profile"] = {"max_duration_s": 120.0, "capabilities": {"delete": False}}
+    result = diff(a, b)
+    assert result.flipped == {"AUD-CREATE-201": ("pass", "fail"), "WAV-RATE": ("pass", "fail")}
+    assert result.verdict == ("conforms", "does not conform")
+    assert result.profile == {"capabilities.delete": (True, False), "max_duration_s": (300.0, 120.0)}
+    assert diff(a, a).flipped == {} and diff(a, a).profile == {}
+
+
+def test_diff_refuses_what_is_not_a_certification(tmp_path: Path) -> None:
+    (tmp_path / "x.json").write_text('{"tests": []}')
+    with pytest.raises(DiffError, match="not a certification"):
+        load(tmp_path / "x.json")
