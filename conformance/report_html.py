@@ -7,6 +7,7 @@ redacted report sections (``plugin.pytest_runtest_makereport``), so nothing here
 
 from __future__ import annotations
 
+import re
 from html import escape
 from typing import Any
 
@@ -43,6 +44,7 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     if state is None:
         return
     prefix.append(certification_html(state))
+    prefix.append(access_matrix_html(state.results))
 
 
 def certification_html(state: RunState) -> str:
@@ -73,3 +75,42 @@ def certification_html(state: RunState) -> str:
         + '<table id="requirements"><tr><th>Requirement</th><th>Level</th><th>Tier</th><th>Outcome</th>'
         f"<th>Statement</th></tr>{rows}</table></section>"
     )
+
+
+_CELL = re.compile(r"::test_access\[(?P<actor>[^-\]]+)-(?P<operation>[^-\]]+)-(?P<target>[^-\]]+)\]$")
+_MARKS = {"passed": ("✓", "pass"), "failed": ("✗", "fail"), "error": ("!", "error"), "skipped": ("–", "skip")}
+
+
+def access_matrix_html(results: list[dict[str, Any]]) -> str:
+    """The access matrix as tables, one per actor: targets down, operations across, each cell its outcome."""
+    cells: dict[str, dict[tuple[str, str], str]] = {}
+    operations: list[str] = []
+    for result in results:
+        match = _CELL.search(result["nodeid"])
+        if match is None or result.get("when") not in ("call", "setup"):
+            continue
+        actor, operation, target = match.group("actor", "operation", "target")
+        if operation not in operations:
+            operations.append(operation)
+        cells.setdefault(actor, {})[(target, operation)] = result["outcome"]
+    if not cells:
+        return ""
+    tables = []
+    for actor, outcomes in cells.items():
+        targets = list(dict.fromkeys(target for target, _ in outcomes))
+        head = "".join(f"<th>{escape(op)}</th>" for op in operations)
+        rows = "".join(
+            f"<tr><th>{escape(target)}</th>"
+            + "".join(_matrix_cell(outcomes.get((target, op))) for op in operations) + "</tr>"
+            for target in targets)
+        tables.append(f"<h4>{escape(actor)}</h4><table class=\"access-matrix\"><tr><th>target</th>{head}</tr>"
+                      f"{rows}</table>")
+    return ("<details id=\"access-matrix\"><summary>Access matrix: actor × operation × target "
+            "(✓ as expected, ✗ failed, ! undecided, – skipped)</summary>" + "".join(tables) + "</details>")
+
+
+def _matrix_cell(outcome: str | None) -> str:
+    if outcome is None:
+        return "<td></td>"
+    mark, kind = _MARKS.get(outcome, ("?", "error"))
+    return f'<td style="color:{_COLOURS[kind]};text-align:center" title="{escape(outcome)}">{mark}</td>'

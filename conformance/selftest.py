@@ -166,3 +166,15 @@ control {'conforms' if data['control_conforms'] else 'FAILS'}.</p>
 </table></body></html>
 """
     (reports / "selftest.html").write_text(html, encoding="utf-8")
+    (reports / "selftest.md").write_text(markdown(data, outcomes), encoding="utf-8")
+
+
+def markdown(data: dict[str, object], outcomes: list[Outcome]) -> str:
+    """The kill matrix as a Markdown table (what docs/kill-matrix.md shows)."""
+    lines = [f"{data['killed']} of {data['faults']} planted faults killed by their own requirement; control "
+             f"{'conforms' if data['control_conforms'] else 'FAILS'}.", "",
+             "| variant | fault | declared | verdict | requirements the suite failed | time |",
+             "|---|---|---|---|---|---|"]
+    lines += [f"| `{o.name}` | {o.description} | {', '.join(o.declared)} | {verdict(o)} | "
+              f"{', '.join(o.failed_requirements) or '-'} | {o.duration_s:.0f} s |" for o in outcomes]
+    return "\n".join(lines) + "\n"

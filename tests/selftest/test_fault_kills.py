@@ -68,4 +68,5 @@ def test_hanging_endpoint_gives_a_timeout_verdict_and_the_run_finishes(
     certification = json.loads((matrix[2] / "runs" / "hang-file" / "certification.json").read_text())
     timeouts = [t for t in certification["tests"] if "did not answer within" in t["reason"]]
     assert timeouts and all("/file did not answer" in t["reason"] for t in timeouts), timeouts
-    assert certification["requirements"]["AUD-CREATE-201"]["outcome"] == "pass"
+    uploads = [t for t in certification["tests"] if "test_upload.py::test_create_answers_201" in t["nodeid"]]
+    assert uploads and all(t["outcome"] == "passed" for t in uploads)  # the rest of the run went on
