@@ -28,6 +28,42 @@ TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 
 
+# The requirements that exercise each capability: what the run saw of it, next to what the profile declares.
+CAPABILITY_REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    "delete": ("DELETE-GONE",),
+    "raw_upload": ("RAW-CREATE-AWAITING", "RAW-UPLOAD", "RAW-UPLOAD-ONCE"),
+    "api_keys": ("KEYS-LIFECYCLE", "KEYS-REVOKE"),
+}
+
+
+def capabilities(declared: Mapping[str, bool], verdicts: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Per capability: declared by the profile, and detected by the run (``works``: its checks passed,
+    ``broken``: one failed or could not be decided, ``not checked``: none ran)."""
+    report: dict[str, dict[str, Any]] = {}
+    for capability, ids in CAPABILITY_REQUIREMENTS.items():
+        outcomes = [verdicts[rid]["outcome"] for rid in ids if rid in verdicts]
+        if any(o in ("fail", "error") for o in outcomes):
+            detected = "broken"
+        elif any(o in PASSING for o in outcomes):
+            detected = "works"
+        else:
+            detected = "not checked"
+        report[capability] = {"declared": bool(declared.get(capability, False)), "detected": detected}
+    return report
+
+
+def percentiles(values: Iterable[float]) -> dict[str, float | int | None]:
+    """Count, p50 and p95 (nearest rank) of ``values``, e.g. seconds from create to `available`."""
+    ordered = sorted(values)
+    if not ordered:
+        return {"count": 0, "p50_s": None, "p95_s": None}
+
+    def rank(p: float) -> float:
+        return round(ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * p // 100) - 1))], 3)
+
+    return {"count": len(ordered), "p50_s": rank(50), "p95_s": rank(95)}
+
+
 def tier_of(requirement_id: str) -> str:
     """The tier a requirement counts towards (unknown prefixes count towards Core: the strictest choice)."""
     for name, prefixes in TIERS:

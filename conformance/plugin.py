@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from conformance import __version__, requirements
-from conformance.certification import Certification, certify
+from conformance.certification import Certification, capabilities, certify, percentiles
 from conformance.checks import ConformanceFailure
 from conformance.client import HangGuard, TargetError, Transcript
 from conformance.config import ConfigError, Settings, load_settings, require_identity
@@ -29,6 +29,7 @@ from conformance.redaction import Redactor
 from conformance.resources import Leak, Resources
 from conformance.target import embedded_reference, probe
 from conformance.waivers import Waiver, WaiverError, load_waivers
+from conformance.workflow import UploadCache
 
 
 @dataclass(slots=True)
@@ -48,6 +49,8 @@ class RunState:
     embedded: bool = False
     waivers: dict[str, Waiver] = field(default_factory=dict)
     hang_guard: HangGuard = field(default_factory=HangGuard)
+    uploads: UploadCache = field(default_factory=UploadCache)
+    target_version: str | None = None
     certification: Certification | None = None
 
 
@@ -159,6 +162,17 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         pytest.exit(f"conformance: {exc}", returncode=2)
     state.settings = settings
     state.redactor.add(*settings.secrets())
+    state.target_version = _target_version(settings.base_url, settings.timeout)
+
+
+def _target_version(base_url: str, timeout: float) -> str | None:
+    """The version the target reports in its OpenAPI definition (``info.version``), when it serves one."""
+    try:
+        response = httpx.get(f"{base_url}/openapi.json", timeout=min(timeout, 5.0))
+        version = response.json().get("info", {}).get("version") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        return None
+    return version if isinstance(version, str) else None
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -288,6 +302,7 @@ def _write_summary(state: RunState, exitstatus: int) -> None:
         "suite_version": __version__,
         "suite_revision": _revision(),
         "target": state.settings.base_url,
+        "target_version": state.target_version,
         "embedded_reference": state.embedded,
         "profile": state.settings.profile.as_dict(),
         "budget": state.settings.budget,
@@ -304,6 +319,8 @@ def _write_summary(state: RunState, exitstatus: int) -> None:
         "waived": result.waived,
         "problems": result.problems,
         "requirements": result.requirements,
+        "capabilities": capabilities(state.settings.profile.capabilities, result.requirements),
+        "time_to_available": percentiles(u.wait_s for u in state.uploads.all() if u.settled is not None),
         "leaks": [{"space": leak.audio.space.label, "handle": leak.audio.handle, "reason": leak.reason}
                   for leak in state.leaks],
         "tests": state.results,

@@ -119,9 +119,9 @@ def corpus() -> list[MediaCase]:
 
 
 @pytest.fixture(scope="session")
-def upload_cache() -> UploadCache:
-    """Uploads made once per run and shared by the tests that check them."""
-    return UploadCache()
+def upload_cache(run_state: RunState) -> UploadCache:
+    """Uploads made once per run and shared by the tests that check them (the summary reads their timings)."""
+    return run_state.uploads
 
 
 @pytest.fixture(scope="session")

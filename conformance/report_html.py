@@ -69,7 +69,8 @@ def certification_html(state: RunState) -> str:
     return (
         f'<section id="certification"><h2 style="color:{colour}">{headline}</h2>'
         f"<p>Target: <code>{target}</code> ({kind}); budget {escape(settings.budget)}; seed {settings.seed}; "
-        f"run id {escape(state.run_id)}; started {escape(state.started)}.</p>"
+        f"run id {escape(state.run_id)}; started {escape(state.started)}; target version "
+        f"{escape(state.target_version or 'not reported')}.</p>"
         + (f"<p>Problems:</p><ul>{problems}</ul>" if problems else "")
         + (f"<p>Leaks (created and not deleted):</p><ul>{leaks}</ul>" if leaks else "")
         + '<table id="requirements"><tr><th>Requirement</th><th>Level</th><th>Tier</th><th>Outcome</th>'

@@ -107,6 +107,11 @@ class UploadCache:
         self._lock = threading.Lock()
         self._uploads: dict[tuple[str, str, str, str | None], Upload] = {}
 
+    def all(self) -> list[Upload]:
+        """Every upload made so far."""
+        with self._lock:
+            return list(self._uploads.values())
+
     def get_or_upload(self, client: ApiClient, actor: str, space: Space, media: MediaCase, alias: str | None, *,
                       profile: Profile, resources: Resources) -> Upload:
         """The cached upload, or a new one."""

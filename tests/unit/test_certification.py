@@ -124,3 +124,23 @@ def test_diff_refuses_what_is_not_a_certification(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"tests": []}')
     with pytest.raises(DiffError, match="not a certification"):
         load(tmp_path / "x.json")
+
+
+def test_capabilities_detected_next_to_declared() -> None:
+    from conformance.certification import capabilities
+
+    verdicts = certify([*passed("DELETE-GONE"), failed("RAW-UPLOAD")], waivers={}, strict_should=False,
+                       today=TODAY).requirements
+    seen = capabilities({"delete": True, "raw_upload": True, "api_keys": False}, verdicts)
+    assert seen["delete"] == {"declared": True, "detected": "works"}
+    assert seen["raw_upload"] == {"declared": True, "detected": "broken"}
+    assert seen["api_keys"] == {"declared": False, "detected": "not checked"}
+
+
+def test_time_to_available_percentiles() -> None:
+    from conformance.certification import percentiles
+
+    assert percentiles([]) == {"count": 0, "p50_s": None, "p95_s": None}
+    assert percentiles([0.0] * 3) == {"count": 3, "p50_s": 0.0, "p95_s": 0.0}
+    spread = percentiles(float(i) for i in range(1, 101))
+    assert spread == {"count": 100, "p50_s": 50.0, "p95_s": 95.0}
