@@ -9,10 +9,14 @@ Exit codes: 0 conforms, 1 does not conform, 2 configuration or target problem.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
+from typing import Any
 
 EXIT_CONFORMS, EXIT_NONCONFORMING, EXIT_UNUSABLE = 0, 1, 2
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
@@ -29,6 +33,10 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--seed", type=int, help="seed for generated data (default from config)")
     run.add_argument("--reports", metavar="DIR", default="reports", help="reports directory (default: reports)")
     run.add_argument("--waivers", metavar="FILE", help="waivers (TOML); env CONFORMANCE_WAIVERS")
+    run.add_argument("--read-only", action="store_true",
+                     help="only the checks that write nothing, against the audios named in [read_only] (production)")
+    run.add_argument("--plan", action="store_true",
+                     help="list every check, its requirement ids and whether it writes; send no request")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="plant a fault in the embedded reference server (self-tests)")
     selftest = commands.add_parser("selftest", help="run the suite against every planted fault of the reference server",
@@ -87,7 +95,7 @@ def _say(message: str) -> None:
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Validate, probe, run pytest, print the verdict."""
     from conformance.client import TargetError
-    from conformance.config import ConfigError, load_settings, require_identity
+    from conformance.config import ConfigError, load_settings, require_existing_audios, require_identity
     from conformance.target import probe
 
     try:
@@ -113,13 +121,24 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     except OSError as exc:
         _say(f"cannot create the reports directory {reports}: {exc.strerror}")
         return EXIT_UNUSABLE
+    if args.plan:
+        return run_plan(args, settings, reports, extra)
+    if settings.base_url is not None and args.read_only:
+        try:
+            require_existing_audios(settings)
+        except ConfigError as exc:
+            _say(f"configuration error: {exc}")
+            return EXIT_UNUSABLE
     (reports / "certification.json").unlink(missing_ok=True)
+    # cleaned here, not by allure-pytest: under xdist each worker would clean it while others already write
+    shutil.rmtree(reports / "allure-results", ignore_errors=True)
     pytest_args = [
         str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS), "-p", "conformance.plugin",
         f"--html={reports / 'report.html'}", "--self-contained-html", f"--junitxml={reports / 'junit.xml'}",
-        f"--alluredir={reports / 'allure-results'}", "--clean-alluredir",
-        f"--reports-dir={reports}",
+        f"--alluredir={reports / 'allure-results'}", f"--reports-dir={reports}",
     ]
+    if args.read_only:
+        pytest_args.append("--read-only")
     for option, value in (("--conformance-config", args.config), ("--target", args.target),
                           ("--budget", args.budget), ("--seed", args.seed), ("--waivers", args.waivers)):
         if value is not None:
@@ -130,6 +149,36 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
 
     code = int(pytest.main(pytest_args + extra))
     return _verdict(code, reports, settings.base_url)
+
+
+def run_plan(args: argparse.Namespace, settings: Any, reports: Path, extra: list[str]) -> int:
+    """Collect without running: print every check with its requirement ids and whether it writes, and write
+    ``plan.json``. Nothing is sent; the embedded server is not started."""
+    import pytest
+
+    pytest_args = [str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS),
+                   "-p", "conformance.plugin", "--collect-only", "-q", f"--reports-dir={reports}"]
+    for option, value in (("--conformance-config", args.config), ("--target", args.target),
+                          ("--budget", args.budget), ("--seed", args.seed)):
+        if value is not None:
+            pytest_args += [option, str(value)]
+    if args.read_only:
+        pytest_args.append("--read-only")
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = int(pytest.main(pytest_args + extra))
+    try:
+        plan = json.loads((reports / "plan.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        plan = None
+    if code != 0 or not plan:
+        _say(f"no plan: collection failed or found no checks (pytest exit {code})")
+        return EXIT_UNUSABLE
+    for row in plan:
+        print(f"{'writes' if row['writes'] else 'reads '}  {row['nodeid']}  {','.join(row['requirements'])}")  # noqa: T201
+    reading = sum(1 for row in plan if not row["writes"])
+    print(f"PLAN: {len(plan)} checks, {reading} read-only, {len(plan) - reading} may write "  # noqa: T201
+          f"(plan: {reports / 'plan.json'}; target {settings.base_url or 'embedded reference'})")
+    return EXIT_CONFORMS
 
 
 ALLURE_HINT = ("the `allure` command is not installed: `npm install -g allure-commandline` (needs Java 17) or "

@@ -6,15 +6,21 @@ check, never the run. Transport problems become ``TargetError`` with one sentenc
 
 from __future__ import annotations
 
+import email.utils
+import functools
 import json
+import os
 import re
 import shlex
+import ssl
 import threading
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
+import certifi
 import httpx
 
 from conformance import __version__
@@ -27,6 +33,116 @@ BODY_EXCERPT = 600
 
 class TargetError(Exception):
     """The target could not be reached or did not answer in time; the message says which and where."""
+
+
+class TargetDown(TargetError):
+    """The target has stopped answering altogether (not one endpoint): nothing is decided from here on."""
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A check tried to write during a ``--read-only`` run (a check marked ``readonly`` that is not): a suite bug,
+    stopped before the request leaves."""
+
+
+#: Methods that change nothing (RFC 9110 §9.2.1) and may be sent again after a dropped connection.
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+#: The one write a read-only run still makes: exchanging credentials for a session token.
+SIGN_IN = ("POST", "auth/credentials")
+_RETRY_BACKOFF_S = 0.2
+
+
+class Throttle:
+    """An optional request-rate limit for shared staging: at most ``rate`` requests per second from this process,
+    spaced evenly (the next request waits for its slot; nothing is dropped). ``rate`` 0 means no limit."""
+
+    def __init__(self, rate: float = 0.0, *, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._clock, self._sleep = clock, sleep
+        self._lock = threading.Lock()
+        self._next = 0.0
+
+    def wait(self) -> None:
+        """Block until this request's slot."""
+        if not self.interval:
+            return
+        with self._lock:
+            now = self._clock()
+            slot = max(now, self._next)
+            self._next = slot + self.interval
+        if slot > now:
+            self._sleep(slot - now)
+
+
+_SERVER_TIMING_DUR = re.compile(r"(?:^|[;,])\s*dur=([0-9.]+)")
+
+
+def server_time_s(headers: Mapping[str, str]) -> float | None:
+    """The server's own time for a response, from ``Server-Timing`` (the sum of its ``dur`` metrics, in s)."""
+    value = headers.get("server-timing")
+    if not value:
+        return None
+    durations = [float(d) for d in _SERVER_TIMING_DUR.findall(value)]
+    return sum(durations) / 1000 if durations else None
+
+
+class RequestStats:
+    """How many requests the run sent, how many were retries, and the time spent on each side of the wire (the
+    server's from ``Server-Timing``, when it sends one): the suite's overhead is visible in every certification."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests = self.retries = self.timed = self.timeouts = 0
+        self.client_s = self.server_s = 0.0
+
+    def record(self, elapsed_s: float, headers: Mapping[str, str]) -> None:
+        """One answered request."""
+        server = server_time_s(headers)
+        with self._lock:
+            self.requests += 1
+            self.client_s += elapsed_s
+            if server is not None:
+                self.timed += 1
+                self.server_s += server
+
+    def timed_out(self) -> None:
+        """One request that got no answer within the timeout."""
+        with self._lock:
+            self.timeouts += 1
+
+    def retried(self) -> None:
+        """One more attempt of a request."""
+        with self._lock:
+            self.retries += 1
+
+    def merge(self, other: Mapping[str, Any]) -> None:
+        """Add a worker's figures (its ``as_dict``)."""
+        with self._lock:
+            for name in ("requests", "retries", "timed", "timeouts"):
+                setattr(self, name, getattr(self, name) + int(other.get(name, 0)))
+            self.client_s += float(other.get("client_s", 0.0))
+            self.server_s += float(other.get("server_s", 0.0))
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain figures for the certification summary."""
+        with self._lock:
+            return {"requests": self.requests, "retries": self.retries, "timeouts": self.timeouts, "timed": self.timed,
+                    "client_s": round(self.client_s, 3), "server_s": round(self.server_s, 3)}
+
+
+def retry_after_s(value: str | None, default: float) -> float:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); ``default`` when absent or
+    unreadable."""
+    if value is None:
+        return default
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return default
+    return max(0.0, when.timestamp() - time.time())
 
 
 @dataclass(slots=True)
@@ -98,12 +214,17 @@ class Transcript:
 class HangGuard:
     """Remembers endpoints that stopped answering, so a target that hangs on one endpoint costs a couple of
     timeouts in all, not one per check: after ``limit`` timeouts of one operation (method + path template), further
-    calls to it fail at once with the same verdict. Other endpoints are unaffected."""
+    calls to it fail at once with the same verdict. Other endpoints are unaffected — unless ``down_after``
+    timeouts in a row, of any operations, with no answer between them: then the target has stopped answering
+    altogether, and every further call fails at once (the run ends with undecided checks, not hours of timeouts).
+    """
 
-    def __init__(self, limit: int = 2) -> None:
+    def __init__(self, limit: int = 2, down_after: int = 4) -> None:
         self.limit = limit
+        self.down_after = down_after
         self._lock = threading.Lock()
         self._timeouts: dict[str, int] = {}
+        self._in_a_row = 0
 
     @staticmethod
     def operation(method: str, path: str) -> str:
@@ -117,6 +238,10 @@ class HangGuard:
         """Raise ``TargetError`` at once when this operation has already hung ``limit`` times."""
         with self._lock:
             count = self._timeouts.get(operation, 0)
+            in_a_row = self._in_a_row
+        if in_a_row >= self.down_after:
+            raise TargetDown(f"the target stopped answering ({in_a_row} requests in a row got no answer within "
+                              f"{timeout:g} s); {operation} not sent")
         if count >= self.limit:
             raise TargetError(f"{operation} did not answer within {timeout:g} s ({count} times already); "
                               "not sent again")
@@ -125,6 +250,19 @@ class HangGuard:
         """Count one more timeout of ``operation``."""
         with self._lock:
             self._timeouts[operation] = self._timeouts.get(operation, 0) + 1
+            self._in_a_row += 1
+
+    def answered(self) -> None:
+        """The target answered something: it has not stopped altogether."""
+        with self._lock:
+            self._in_a_row = 0
+
+
+@functools.cache
+def tls_context() -> ssl.SSLContext:
+    """One TLS context for every client of the run: loading the CA bundle costs tens of milliseconds per client,
+    and the suite makes one client per actor and per credential case (``SSL_CERT_FILE`` is honoured)."""
+    return ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
 
 
 def space_path(space: Space) -> str:
@@ -145,12 +283,22 @@ class ApiClient:
         authorization: str | None = None,
         on_exchange: Callable[[Exchange], None] | None = None,
         hang_guard: HangGuard | None = None,
+        throttle: Throttle | None = None,
+        stats: RequestStats | None = None,
+        retries: int = 0,
+        retry_after_cap: float = 30.0,
+        read_only: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
         self.transcript = transcript
         self.last_exchange: Exchange | None = None
+        self.retries = retries
+        self.retry_after_cap = retry_after_cap
+        self.read_only = read_only
         self._hang_guard = hang_guard or HangGuard()
+        self._throttle = throttle or Throttle()
+        self._stats = stats or RequestStats()
         self._on_exchange = on_exchange
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json, */*"}
         if authorization is not None:
@@ -158,7 +306,12 @@ class ApiClient:
         elif token is not None:
             headers["Authorization"] = f"Bearer {token}"
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout),
-                                  follow_redirects=False)
+                                  follow_redirects=False, verify=tls_context())
+
+    @property
+    def hang_guard(self) -> HangGuard:
+        """The run's record of endpoints that stopped answering (shared by every client of the run)."""
+        return self._hang_guard
 
     def close(self) -> None:
         """Release connections."""
@@ -166,19 +319,58 @@ class ApiClient:
 
     def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
                 headers: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None) -> httpx.Response:
-        """Send one request; transport failures and timeouts raise ``TargetError``."""
+        """Send one request; transport failures and timeouts raise ``TargetError``.
+
+        Retries are bounded (``retries``) and never duplicate a write: a safe method is sent again after a dropped
+        connection or a 503 with ``Retry-After``; any method after a 429, which refuses the request before
+        processing it (RFC 6585 §4), waiting what ``Retry-After`` asks up to ``retry_after_cap``. A timeout is
+        never retried: a hanging endpoint costs one timeout per call, and the hang guard stops calling it.
+        """
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
+        if self.read_only and method not in SAFE_METHODS and (method, path.strip("/")) != SIGN_IN:
+            raise ReadOnlyViolation(f"{method} {path}: a read-only run sends no writes")
         operation = HangGuard.operation(method, path)
-        self._hang_guard.check(operation, self.timeout)
-        try:
-            response = self._http.request(method, path.lstrip("/"), content=content, headers=headers, params=params)
-        except httpx.TimeoutException:
-            self._hang_guard.timed_out(operation)
-            raise TargetError(f"{method} {self.base_url}{path} did not answer within {self.timeout:g} s") from None
-        except httpx.HTTPError as exc:
-            raise TargetError(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from None
+        safe = method in SAFE_METHODS
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            self._hang_guard.check(operation, self.timeout)
+            self._throttle.wait()
+            try:
+                response = self._http.request(method, path.lstrip("/"), content=content, headers=headers,
+                                              params=params)
+            except httpx.TimeoutException:
+                self._hang_guard.timed_out(operation)
+                self._stats.timed_out()
+                raise TargetError(f"{method} {self.base_url}{path} did not answer within {self.timeout:g} s") from None
+            except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
+                if safe and not last:
+                    self._stats.retried()
+                    time.sleep(_RETRY_BACKOFF_S * 2**attempt)
+                    continue
+                raise TargetError(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from None
+            except httpx.HTTPError as exc:
+                raise TargetError(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from None
+            self._hang_guard.answered()
+            self._keep(method, content, response)
+            if response.status_code == 429 or (response.status_code == 503 and safe
+                                                and "retry-after" in response.headers):
+                wait = retry_after_s(response.headers.get("retry-after"), default=_RETRY_BACKOFF_S * 2**attempt)
+                if wait > self.retry_after_cap:
+                    raise TargetError(f"{method} {self.base_url}{path} answered {response.status_code} asking to "
+                                      f"wait {wait:.0f} s, more than the {self.retry_after_cap:g} s cap")
+                if last:
+                    raise TargetError(f"{method} {self.base_url}{path} still answered {response.status_code} after "
+                                      f"{self.retries} retries")
+                self._stats.retried()
+                time.sleep(wait)
+                continue
+            return response
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _keep(self, method: str, content: bytes | None, response: httpx.Response) -> None:
+        """Record an answered exchange: transcript, statistics, listener."""
         exchange = Exchange(
             method=method, url=str(response.request.url), request_headers=list(response.request.headers.items()),
             request_body=content or b"", status=response.status_code, response_headers=list(response.headers.items()),
@@ -186,9 +378,9 @@ class ApiClient:
         )
         self.transcript.add(exchange)
         self.last_exchange = exchange
+        self._stats.record(exchange.elapsed_s, response.headers)
         if self._on_exchange is not None:
             self._on_exchange(exchange)
-        return response
 
     # --- the audio workflow ------------------------------------------------------------------------------
     def create_audio(self, space: Space, body: Any) -> httpx.Response:
@@ -251,11 +443,12 @@ class ApiClient:
         return self.request("POST", "auth/credentials", json_body={"handle": handle, "password": password})
 
 
-def session_token(*, base_url: str, timeout: float, actor: Actor, transcript: Transcript) -> str:
-    """The actor's bearer token: the configured one, or a session token from its credentials."""
+def session_token(*, base_url: str, timeout: float, actor: Actor, transcript: Transcript, **options: Any) -> str:
+    """The actor's bearer token: the configured one, or a session token from its credentials (``options`` are
+    the run's other client options: throttle, statistics, hang guard)."""
     if actor.token:
         return actor.token
-    client = ApiClient(base_url=base_url, timeout=timeout, token=None, transcript=transcript)
+    client = ApiClient(base_url=base_url, timeout=timeout, token=None, transcript=transcript, **options)
     try:
         response = client.sign_in(actor.handle or "", actor.password or "")
     finally:

@@ -21,7 +21,8 @@ from conformance.profile import Profile, ProfileError, build_profile
 BUDGETS = ("quick", "nightly")
 ACTORS = ("primary", "outsider")
 SPACES = ("primary", "org", "foreign", "foreign_org")
-TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile", "openapi")
+TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile", "openapi", "retries",
+                  "retry_after_cap", "rate_limit", "read_only")
 ENV_PREFIX = "CONFORMANCE_"
 
 
@@ -58,6 +59,16 @@ class Space:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class ExistingAudio:
+    """An audio already on the target, named in ``[read_only]``: ``--read-only`` checks it without writing.
+    ``media`` is the fixture id it was uploaded from, when known (then the served WAV must be the same sound)."""
+
+    space: str
+    handle: str
+    media: str | None = None
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """The whole configuration of one run. ``base_url`` None means: start the embedded reference server."""
 
@@ -70,6 +81,11 @@ class Settings:
     profile: Profile = field(default_factory=build_profile)
     source: str = "defaults"
     openapi: str | None = None  # the target's own OpenAPI definition (URL or path); None: the packaged one
+    retries: int = 2  # extra attempts of an idempotent read after a dropped connection or a 429/503
+    retry_after_cap: float = 30.0  # the longest Retry-After the suite waits for; a longer one is not waited out
+    rate_limit: float = 0.0  # requests per second to the target across the run (0: unlimited)
+    existing_audios: tuple[ExistingAudio, ...] = ()  # [read_only] audios: what --read-only checks
+
 
     def secrets(self) -> tuple[str, ...]:
         """Every secret this configuration holds (for the redactor)."""
@@ -77,7 +93,8 @@ class Settings:
 
     def with_target(self, other: Settings) -> Settings:
         """This run's settings pointed at ``other``'s target, actors and spaces (used for the embedded server)."""
-        return replace(self, base_url=other.base_url, actors=other.actors, spaces=other.spaces)
+        return replace(self, base_url=other.base_url, actors=other.actors, spaces=other.spaces,
+                       existing_audios=self.existing_audios or other.existing_audios)
 
 
 def load_settings(
@@ -114,10 +131,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
 def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """Translate ``CONFORMANCE_*`` variables into the TOML shape."""
     data: dict[str, Any] = {}
-    simple = {"BASE_URL": "base_url", "TIMEOUT": "timeout", "BUDGET": "budget", "SEED": "seed", "OPENAPI": "openapi"}
+    simple = {"BASE_URL": "base_url", "TIMEOUT": "timeout", "BUDGET": "budget", "SEED": "seed", "OPENAPI": "openapi",
+              "RETRIES": "retries", "RETRY_AFTER_CAP": "retry_after_cap", "RATE_LIMIT": "rate_limit"}
+    numeric = ("timeout", "seed", "retries", "retry_after_cap", "rate_limit")
     for suffix, key in simple.items():
         if (value := env.get(ENV_PREFIX + suffix)) is not None:
-            data[key] = _env_scalar(value) if key in ("timeout", "seed") else value
+            data[key] = _env_scalar(value) if key in numeric else value
     for actor in ACTORS:
         for part in ("token", "handle", "password"):
             if value := env.get(f"{ENV_PREFIX}{actor.upper()}_{part.upper()}"):
@@ -171,16 +190,54 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     openapi = data.get("openapi")
     if openapi is not None and (not isinstance(openapi, str) or not openapi.strip()):
         raise ConfigError(f"'openapi' must be a URL or a file path of an OpenAPI definition, got {openapi!r}")
+    retries = data.get("retries", 2)
+    if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
+        raise ConfigError(f"'retries' must be an integer in [0, 10], got {retries!r}")
+    retry_after_cap = _seconds(data, "retry_after_cap", 30.0, upper=600)
+    rate_limit = _seconds(data, "rate_limit", 0.0, upper=10_000)
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
+    existing = _existing_audios(_table(data, "read_only", ("audios",)), spaces)
     try:
         profile = build_profile(_table(data, "profile", None))
     except ProfileError as exc:
         raise ConfigError(str(exc)) from None
     return Settings(
         base_url=base_url, timeout=float(timeout), budget=budget, seed=seed,
-        actors=actors, spaces=spaces, profile=profile, source=source, openapi=openapi,
+        actors=actors, spaces=spaces, profile=profile, source=source, openapi=openapi, retries=retries,
+        retry_after_cap=retry_after_cap, rate_limit=rate_limit, existing_audios=existing,
     )
+
+
+def _seconds(data: Mapping[str, Any], key: str, default: float, *, upper: float) -> float:
+    """A non-negative number (seconds, or requests per second) no larger than ``upper``."""
+    value = data.get(key, default)
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= upper:
+        raise ConfigError(f"'{key}' must be a number in [0, {upper:g}], got {value!r}")
+    return float(value)
+
+
+def _existing_audios(table: Mapping[str, Any], spaces: Mapping[str, Space]) -> tuple[ExistingAudio, ...]:
+    """``[read_only] audios = [{space = "primary", handle = "...", media = "speech-wav"}]``."""
+    rows = table.get("audios", [])
+    if not isinstance(rows, list):
+        raise ConfigError("read_only.audios must be an array of tables {space, handle[, media]}")
+    audios = []
+    for index, row in enumerate(rows):
+        where = f"read_only.audios[{index}]"
+        if not isinstance(row, Mapping):
+            raise ConfigError(f"{where} must be a table {{space, handle[, media]}}")
+        _no_unknown(row, ("space", "handle", "media"), f"{where}.")
+        space, handle, media = row.get("space", "primary"), row.get("handle"), row.get("media")
+        if not isinstance(handle, str) or not handle:
+            raise ConfigError(f"{where}.handle must be a non-empty string")
+        if not isinstance(space, str) or (spaces and space not in spaces):
+            raise ConfigError(f"{where}.space must name a configured space ({', '.join(spaces) or 'none'}), "
+                              f"got {space!r}")
+        if media is not None and (not isinstance(media, str) or not media):
+            raise ConfigError(f"{where}.media must be a fixture id (a non-empty string)")
+        audios.append(ExistingAudio(space=space, handle=handle, media=media))
+    return tuple(audios)
 
 
 def require_identity(settings: Settings) -> None:
@@ -190,6 +247,17 @@ def require_identity(settings: Settings) -> None:
         raise ConfigError("[actors.primary] is missing: give a token, or a handle and password")
     if "primary" not in settings.spaces:
         raise ConfigError("[spaces.primary] is missing: give the owner and space the suite creates audios in")
+
+
+def require_existing_audios(settings: Settings) -> None:
+    """A read-only run needs audios that already exist on the target (it creates none), in configured spaces."""
+    if not settings.existing_audios:
+        raise ConfigError("--read-only needs the audios to check: [read_only] audios = [{space = \"primary\", "
+                          "handle = \"...\"}]")
+    for audio in settings.existing_audios:
+        if audio.space not in settings.spaces:
+            raise ConfigError(f"[read_only] audio {audio.handle!r} is in space {audio.space!r}, which is not "
+                              "configured in [spaces]")
 
 
 def _valid_url(value: object) -> str:

@@ -23,10 +23,10 @@ import pytest
 from conformance import __version__, requirements
 from conformance.certification import Certification, capabilities, certify, percentiles
 from conformance.checks import ConformanceFailure
-from conformance.client import HangGuard, TargetError, Transcript
-from conformance.config import ConfigError, Settings, load_settings, require_identity
+from conformance.client import HangGuard, RequestStats, TargetError, Throttle, Transcript
+from conformance.config import ConfigError, Settings, load_settings, require_existing_audios, require_identity
 from conformance.redaction import Redactor
-from conformance.resources import Leak, Resources
+from conformance.resources import Resources
 from conformance.target import embedded_reference, probe
 from conformance.waivers import Waiver, WaiverError, load_waivers
 from conformance.workflow import UploadCache
@@ -43,7 +43,6 @@ class RunState:
     transcript: Transcript = field(default_factory=Transcript)
     resources: Resources = field(default_factory=Resources)
     results: list[dict[str, Any]] = field(default_factory=list)
-    leaks: list[Leak] = field(default_factory=list)
     started: str = field(default_factory=lambda: _now())
     stack: ExitStack = field(default_factory=ExitStack)
     embedded: bool = False
@@ -52,6 +51,17 @@ class RunState:
     uploads: UploadCache = field(default_factory=UploadCache)
     target_version: str | None = None
     certification: Certification | None = None
+    worker: str | None = None  # the xdist worker id ("gw0"), None on the controller or in a serial run
+    read_only: bool = False
+    throttle: Throttle = field(default_factory=Throttle)
+    stats: RequestStats = field(default_factory=RequestStats)
+    handed: dict[str, Any] = field(default_factory=dict)  # what the xdist controller handed this worker
+    embedded_config: str | None = None  # the embedded server's configuration file (handed to workers)
+    leak_rows: list[dict[str, str]] = field(default_factory=list)  # leaks reported by workers
+    waits: list[float] = field(default_factory=list)  # workers' time-to-available samples
+
+
+WORKER_INPUT = "conformance"
 
 
 STATE_KEY = pytest.StashKey[RunState]()
@@ -73,16 +83,23 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Where the certification summary is written (default: reports)")
     group.addoption("--waivers", dest="conformance_waivers", metavar="FILE",
                     help="Waivers (TOML): known failures accepted until a date; env CONFORMANCE_WAIVERS")
+    group.addoption("--read-only", dest="conformance_read_only", action="store_true", default=False,
+                    help="Run only the checks that write nothing, against the audios named in [read_only]")
     group.addoption("--reference-fault", dest="conformance_faults", action="append", default=[], metavar="NAME",
                     help="Start the embedded reference server with this planted fault (self-tests only)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Register markers, load and validate the configuration (before any request)."""
+    """Register markers, load and validate the configuration (before any request).
+
+    Under pytest-xdist the controller resolves the target once (it starts the embedded server) and hands it to the
+    workers through ``workerinput``; each worker runs under its own run id (``<run id>-gw<N>``), so the aliases of
+    workers, and of concurrent runs, never collide. Results reach the controller as reports; what else a worker
+    learned (leaks, timings) travels back in ``workeroutput``.
+    """
     config.addinivalue_line("markers", "requirement(*ids): the requirement ids this test checks")
     config.addinivalue_line("markers", "capability(name): the profile capability this test needs")
-    if hasattr(config, "workerinput"):
-        return
+    config.addinivalue_line("markers", "readonly: the test only reads (it runs under --read-only)")
     overrides = {"base_url": config.getoption("conformance_target"),
                  "budget": config.getoption("conformance_budget"), "seed": config.getoption("conformance_seed")}
     try:
@@ -94,20 +111,68 @@ def pytest_configure(config: pytest.Config) -> None:
         waivers = load_waivers(Path(waivers_path) if waivers_path else None)
     except WaiverError as exc:
         raise pytest.UsageError(f"conformance waivers: {exc}") from None
-    state = RunState(settings=settings, redactor=Redactor(settings.secrets()), run_id=secrets.token_hex(4),
-                     reports_dir=Path(config.getoption("conformance_reports")), waivers=waivers)
+    worker = getattr(config, "workerinput", None)
+    handed = worker.get(WORKER_INPUT, {}) if worker is not None else {}
+    run_id = f"{handed['run_id']}-{worker['workerid']}" if handed else secrets.token_hex(4)
+    state = RunState(settings=settings, redactor=Redactor(settings.secrets()), run_id=run_id,
+                     reports_dir=Path(config.getoption("conformance_reports")), waivers=waivers,
+                     worker=worker["workerid"] if worker is not None else None,
+                     read_only=bool(config.getoption("conformance_read_only")))
+    state.throttle = Throttle(settings.rate_limit / (int(worker.get("workercount", 1)) if worker else 1))
+    if handed:
+        state.handed = handed
     config.stash[STATE_KEY] = state
     from conformance import pytest_fixtures
 
     config.pluginmanager.register(pytest_fixtures, "conformance-fixtures")
-    if config.pluginmanager.hasplugin("html"):
-        from conformance import report_html
+    if worker is None:
+        config.pluginmanager.register(ResultRecorder(state), "conformance-results")
+        if config.pluginmanager.hasplugin("html"):
+            from conformance import report_html
 
-        config.pluginmanager.register(report_html, "conformance-html")
+            config.pluginmanager.register(report_html, "conformance-html")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist, on the controller: hand each worker the resolved target and the run id."""
+    state = node.config.stash.get(STATE_KEY, None)
+    if state is not None:
+        node.workerinput[WORKER_INPUT] = {"run_id": state.run_id, "embedded_config": state.embedded_config,
+                                          "target_version": state.target_version}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: Any) -> None:
+    """pytest-xdist, on the controller: collect what a finished worker learned (leaks, processing times)."""
+    state = node.config.stash.get(STATE_KEY, None)
+    output = getattr(node, "workeroutput", {}).get(WORKER_INPUT) if state is not None else None
+    if output:
+        state.leak_rows += output.get("leaks", [])
+        state.waits += output.get("waits", [])
+        state.stats.merge(output.get("stats", {}))
+
+
+class ResultRecorder:
+    """Records one result row per report, where the reports end up: the controller under xdist, else the run."""
+
+    def __init__(self, state: RunState) -> None:
+        self.state = state
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """A row per test: its call report, or the setup/teardown report that failed or skipped."""
+        if report.when == "call" or report.outcome != "passed":
+            _record(self.state, report)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Every scenario declares known requirement ids; they become JUnit properties."""
+    """Every scenario declares known requirement ids; they become JUnit properties. Under ``--read-only`` only the
+    scenarios marked ``readonly`` stay (the others are deselected, and the client refuses writes anyway)."""
+    state = config.stash.get(STATE_KEY, None)
+    if state is not None and state.read_only:
+        kept = [item for item in items if writes(item) is False]
+        config.hook.pytest_deselected(items=[item for item in items if writes(item)])
+        items[:] = kept
     for item in items:
         ids = requirement_ids(item)
         unknown = [i for i in ids if i not in requirements.CATALOGUE]
@@ -125,6 +190,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         item.add_marker(pytest.mark.allure_label(area, label_type="feature"))
 
 
+def writes(item: pytest.Item) -> bool:
+    """Whether a scenario may write to the target: every scenario not marked ``readonly`` is assumed to."""
+    return item.get_closest_marker("readonly") is None
+
+
 def requirement_ids(item: pytest.Item) -> list[str]:
     """The requirement ids an item declares, in order."""
     return [rid for mark in item.iter_markers("requirement") for rid in mark.args]
@@ -136,33 +206,43 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     if state is None or not session.config.option.collectonly:
         return
     plan = [{"nodeid": item.nodeid, "requirements": requirement_ids(item),
-             "levels": [requirements.get(r).level.value for r in requirement_ids(item)]} for item in session.items]
+             "levels": [requirements.get(r).level.value for r in requirement_ids(item)], "writes": writes(item)}
+            for item in session.items]
     state.reports_dir.mkdir(parents=True, exist_ok=True)
     (state.reports_dir / "plan.json").write_text(json.dumps(plan, indent=2) + "\n", encoding="utf-8")
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    """Resolve the target: the configured URL (probed), or the embedded reference server."""
+    """Resolve the target: the configured URL (probed), or the embedded reference server (started once, by the
+    controller when running under xdist; a worker reads the configuration file the server wrote)."""
     state = session.config.stash.get(STATE_KEY, None)
     if state is None or session.config.option.collectonly:
         return  # a plan needs no target
     settings = state.settings
     try:
-        if settings.base_url is None:
+        if state.handed.get("embedded_config"):
+            settings = settings.with_target(load_settings(state.handed["embedded_config"], env={}))
+            state.embedded = True
+        elif settings.base_url is None:
             workdir = Path(state.stack.enter_context(tempfile.TemporaryDirectory(prefix="conformance-ref-")))
             server = state.stack.enter_context(
                 embedded_reference(workdir, faults=session.config.getoption("conformance_faults")))
-            settings = settings.with_target(load_settings(server.config_path))
+            settings = settings.with_target(load_settings(server.config_path, env={}))
             state.embedded = True
+            state.embedded_config = str(server.config_path)
         assert settings.base_url is not None
-        probe(settings.base_url, settings.timeout)
+        if state.worker is None:
+            probe(settings.base_url, settings.timeout)
         require_identity(settings)
+        if state.read_only:
+            require_existing_audios(settings)
     except (TargetError, ConfigError, OSError, subprocess.SubprocessError) as exc:
         state.stack.close()
         pytest.exit(f"conformance: {exc}", returncode=2)
     state.settings = settings
     state.redactor.add(*settings.secrets())
-    state.target_version = _target_version(settings.base_url, settings.timeout)
+    state.target_version = state.handed.get("target_version") if state.worker else _target_version(
+        settings.base_url, settings.timeout)
 
 
 def _target_version(base_url: str, timeout: float) -> str | None:
@@ -205,10 +285,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     elif report.longrepr is not None:
         report.longrepr = redact(str(report.longrepr))
     report.sections = [(title, redact(text)) for title, text in report.sections]
-    if report.when == "call" or report.outcome != "passed":
-        crash = call.excinfo.exconly().splitlines()[0] if call.excinfo is not None and failure is not None else ""
-        _record(state, report, undecidable=isinstance(failure, TargetError | httpx.TransportError),
-                crash="" if isinstance(failure, ConformanceFailure) else crash)
+    crash = call.excinfo.exconly().splitlines()[0] if call.excinfo is not None and failure is not None else ""
+    report.undecidable = isinstance(failure, TargetError | httpx.TransportError)  # type: ignore[attr-defined]
+    report.crash = "" if isinstance(failure, ConformanceFailure) else redact(crash)  # type: ignore[attr-defined]
     return report
 
 
@@ -230,8 +309,9 @@ def _checked_by(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
     return f"Raised in {entry.name} ({Path(str(entry.path)).name}:{entry.lineno + 1})"
 
 
-def _record(state: RunState, report: pytest.TestReport, *, undecidable: bool = False, crash: str = "") -> None:
+def _record(state: RunState, report: pytest.TestReport) -> None:
     """One result row. A transport failure (timeout, connection lost) leaves the check undecided: ``error``."""
+    undecidable, crash = bool(getattr(report, "undecidable", False)), str(getattr(report, "crash", ""))
     outcome = report.outcome
     reason = ""
     if report.skipped and isinstance(report.longrepr, tuple):
@@ -249,7 +329,7 @@ def _record(state: RunState, report: pytest.TestReport, *, undecidable: bool = F
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-html writes the report that shows the certification
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Delete what the run created, write the certification summary, stop the embedded server."""
+    """Delete what the run (or this worker) created, write the certification summary, stop the embedded server."""
     state = session.config.stash.get(STATE_KEY, None)
     if state is None or session.config.option.collectonly:
         return
@@ -259,10 +339,18 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
             clients = client_factory(state)
             try:
-                state.leaks = state.resources.sweep(clients, can_delete=state.settings.profile.has("delete"))
+                leaks = state.resources.sweep(clients, can_delete=state.settings.profile.has("delete"))
             finally:
                 clients.close_all()
-        _write_summary(state, exitstatus)
+            state.leak_rows += [{"space": leak.audio.space.label, "handle": leak.audio.handle, "reason": leak.reason}
+                                for leak in leaks]
+        state.waits += [u.wait_s for u in state.uploads.all() if u.settled is not None]
+        workeroutput = getattr(session.config, "workeroutput", None)
+        if workeroutput is not None:
+            workeroutput[WORKER_INPUT] = {"leaks": state.leak_rows, "waits": state.waits,
+                                          "stats": state.stats.as_dict()}
+        else:
+            _write_summary(state, exitstatus)
     finally:
         state.stack.close()
 
@@ -289,8 +377,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     state = config.stash.get(STATE_KEY, None)
     if state is None:
         return
-    for leak in state.leaks:
-        terminalreporter.write_line(f"LEAK {leak.audio.space.label}/{leak.audio.handle}: {leak.reason}")
+    if state.worker is not None:
+        return
+    for leak in state.leak_rows:
+        terminalreporter.write_line(f"LEAK {leak['space']}/{leak['handle']}: {leak['reason']}")
 
 
 def _write_summary(state: RunState, exitstatus: int) -> None:
@@ -320,9 +410,10 @@ def _write_summary(state: RunState, exitstatus: int) -> None:
         "problems": result.problems,
         "requirements": result.requirements,
         "capabilities": capabilities(state.settings.profile.capabilities, result.requirements),
-        "time_to_available": percentiles(u.wait_s for u in state.uploads.all() if u.settled is not None),
-        "leaks": [{"space": leak.audio.space.label, "handle": leak.audio.handle, "reason": leak.reason}
-                  for leak in state.leaks],
+        "time_to_available": percentiles(state.waits),
+        "requests": state.stats.as_dict(),
+        "read_only": state.read_only,
+        "leaks": state.leak_rows,
         "tests": state.results,
     }
     state.reports_dir.mkdir(parents=True, exist_ok=True)

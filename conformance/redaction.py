@@ -21,29 +21,35 @@ _SHAPES = (
     # token=x, access_token=x, password=x in query strings and form bodies
     re.compile(r"(?i)(\b\w*(?:token|password|secret)=)([^\s&\"']+)"),
 )
+#: Every shape above needs one of these words: text without them (most header values, most bodies) skips the shapes.
+_SHAPE_WORDS = re.compile(r"(?i)authorization|token|password|secret|api[_-]?key")
 
 
 class Redactor:
     """Replaces known secrets and secret-shaped text with ``[REDACTED]``; learns new secrets as the run goes."""
 
-    __slots__ = ("_secrets",)
+    __slots__ = ("_secrets", "_longest_first")
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         self._secrets: set[str] = set()
+        self._longest_first: tuple[str, ...] = ()
         self.add(*secrets)
 
     def add(self, *secrets: str | None) -> None:
         """Remember more secrets (e.g. a session token obtained from credentials). Short strings are ignored:
         redacting ``"a"`` everywhere would destroy reports and protect nothing."""
         self._secrets.update(s for s in secrets if s and len(s) >= 6)
+        self._longest_first = tuple(sorted(self._secrets, key=len, reverse=True))
 
     def __call__(self, text: str) -> str:
-        """``text`` with every secret replaced by the marker."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
+        """``text`` with every secret replaced by the marker (longest first: a secret containing another is
+        replaced whole)."""
+        for secret in self._longest_first:
             if secret in text:
                 text = text.replace(secret, MARKER)
-        for shape in _SHAPES:
-            text = shape.sub(lambda m: m.group(1) + MARKER, text)
+        if _SHAPE_WORDS.search(text):
+            for shape in _SHAPES:
+                text = shape.sub(lambda m: m.group(1) + MARKER, text)
         return text
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

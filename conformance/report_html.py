@@ -64,8 +64,8 @@ def certification_html(state: RunState) -> str:
         f'<td>{escape(v["title"])}</td></tr>'
         for rid, v in result.requirements.items())
     problems = "".join(f"<li>{escape(p)}</li>" for p in result.problems)
-    leaks = "".join(f"<li>{escape(leak.audio.space.label)}/{escape(leak.audio.handle)}: {escape(leak.reason)}</li>"
-                    for leak in state.leaks)
+    leaks = "".join(f"<li>{escape(leak['space'])}/{escape(leak['handle'])}: {escape(leak['reason'])}</li>"
+                    for leak in state.leak_rows)
     return (
         f'<section id="certification"><h2 style="color:{colour}">{headline}</h2>'
         f"<p>Target: <code>{target}</code> ({kind}); budget {escape(settings.budget)}; seed {settings.seed}; "

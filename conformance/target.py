@@ -46,8 +46,10 @@ def probe(base_url: str, timeout: float) -> None:
 
 
 @contextmanager
-def embedded_reference(workdir: Path, *, faults: Sequence[str] = ()) -> Iterator[EmbeddedServer]:
-    """Start the reference server on a free loopback port for the duration of the ``with`` block."""
+def embedded_reference(workdir: Path, *, faults: Sequence[str] = (),
+                       server_args: Sequence[str] = ()) -> Iterator[EmbeddedServer]:
+    """Start the reference server on a free loopback port for the duration of the ``with`` block (``server_args``:
+    more of its command-line options, e.g. ``--timing-log FILE`` for benchmarks and tests)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "target.toml"
     log_path = workdir / "reference.log"
@@ -56,6 +58,7 @@ def embedded_reference(workdir: Path, *, faults: Sequence[str] = ()) -> Iterator
                "--db", str(workdir / "reference.db"), "--write-config", str(config_path)]
     for fault in faults:
         command += ["--fault", fault]
+    command += list(server_args)
     with log_path.open("wb") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
     try:

@@ -17,9 +17,10 @@ Schemathesis reports failures as a ``FailureGroup``; :func:`as_conformance_failu
 
 from __future__ import annotations
 
+import itertools
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -32,13 +33,14 @@ from conformance.checks import ConformanceFailure, fail
 from conformance.checks.audio import duration_is_iso8601
 from conformance.checks.http import error_body_is_problem_json, json_body
 from conformance.checks.wav import file_answers_wav, is_pcm16_mono_wav, length_matches_duration, rate_matches_details
-from conformance.client import Exchange
+from conformance.client import ApiClient, Exchange, HangGuard, RequestStats, TargetError, Throttle
 from conformance.config import Space
 from conformance.profile import Profile
 from conformance.resources import Resources
 
 SETTLED = ("available", "notAvailable")
 MAX_CURL = 4000
+SEARCH_PAGE = 50
 _AUTHORIZATION = re.compile(r""" -H (?:'[Aa]uthorization:[^']*'|"[Aa]uthorization:[^"]*")""")
 
 
@@ -65,15 +67,20 @@ def sent_file(case: Case) -> bool:
 
 @dataclass
 class PropertyChecks:
-    """The checks of one property run, bound to the target through the primary actor's ``http`` client."""
+    """The checks of one property run, bound to the target through the primary actor's client (``http``: the
+    suite's own client, so that its reads share the run's timeout, hang guard, retries and rate limit)."""
 
-    http: httpx.Client
+    http: ApiClient
     space: Space
     profile: Profile
     resources: Resources
     actor: str = "primary"
+    throttle: Throttle = field(default_factory=Throttle)
+    stats: RequestStats = field(default_factory=RequestStats)
+    alias_prefix: str = "prop"  # the run id: aliases the property run adds are the run's own
     keys: set[str] = field(default_factory=set)
-    _totals: dict[str, int | None] = field(default_factory=dict)
+    _before: dict[str, frozenset[str] | int | None] = field(default_factory=dict)
+    _marks: Iterator[int] = field(default_factory=itertools.count)
 
     def all(self) -> list[Callable[..., None]]:
         """The MUST checks, as schemathesis ``additional_checks`` on every generated case. The error-body check
@@ -82,12 +89,29 @@ class PropertyChecks:
 
     # --- bookkeeping around each call --------------------------------------------------------------------
     def before_call(self, case: Case) -> None:
-        """Before a create: note the space's ``Item-Total`` (what a refusal must leave unchanged)."""
+        """Before a create: give it an alias when it has none, and note what a refusal must leave unchanged. Every
+        call waits for its slot under the run's rate limit."""
+        self.http.hang_guard.check(self.operation(case), self.http.timeout)
         if is_create(case):
-            self._totals[case.id] = self.item_total()
+            if isinstance(case.body, dict) and "alias" not in case.body:
+                case.body["alias"] = f"{self.alias_prefix}-p{next(self._marks)}"
+            self._before[case.id] = self.stored_like(case)
+        self.throttle.wait()
+
+    @staticmethod
+    def operation(case: Case) -> str:
+        """The hang guard's name of the case's operation (``GET spaces/{owner}/{space}/audios/{audio}/file``)."""
+        return HangGuard.operation(case.method.upper(), case.formatted_path)
+
+    def timed_out(self, case: Case) -> TargetError:
+        """A generated call got no answer in time: counted like the suite's own requests; the error to raise."""
+        self.http.hang_guard.timed_out(self.operation(case))
+        self.stats.timed_out()
+        return TargetError(f"{case.method.upper()} {case.formatted_path} did not answer within {self.http.timeout:g} s")
 
     def after_call(self, case: Case, response: Response) -> None:
         """Record what the call created, so that the run deletes it at the end (audios) or now (keys)."""
+        self.stats.record(response.elapsed, {k.lower(): v[0] for k, v in response.headers.items() if v})
         body = json_body(as_httpx(response)) if 200 <= response.status_code < 300 else None
         handle = body.get("handle") if isinstance(body, dict) else None
         if not isinstance(handle, str) or not handle:
@@ -102,8 +126,8 @@ class PropertyChecks:
         left = []
         for handle in sorted(self.keys):
             try:
-                status = self.http.delete(f"user/keys/{quote(handle, safe='')}").status_code
-            except httpx.HTTPError:
+                status = self.http.delete_key(handle).status_code
+            except TargetError:
                 status = 0
             if status not in (200, 204, 404):
                 left.append(handle)
@@ -116,14 +140,35 @@ class PropertyChecks:
             return False
         if response.status_code not in self.profile.file_before_upload_statuses:
             return False
-        details = self.http.get(str(response.request.url).removesuffix("/file"))
+        details = self._get(str(response.request.url).removesuffix("/file"))
         body = json_body(details) if details.status_code == 200 else None
         return isinstance(body, dict) and body.get("state") == "avaitingFile"
 
+    def stored_like(self, case: Case) -> frozenset[str] | int | None:
+        """What shows whether this create stored an audio: the handles of the space's audios with the case's alias
+        (found by ``search``), which other writers to the space — xdist workers, concurrent runs — do not change;
+        or, when the alias cannot be searched for, the space's ``Item-Total``."""
+        alias = case.body.get("alias") if isinstance(case.body, dict) else None
+        if isinstance(alias, str) and alias:
+            response = self._get(self._list_path(), params={"search": alias, "page-size": SEARCH_PAGE})
+            body = json_body(response)
+            if response.status_code == 200 and isinstance(body, list) and len(body) < SEARCH_PAGE:
+                return frozenset(str(item.get("handle")) for item in body
+                                 if isinstance(item, dict) and item.get("alias") == alias)
+        return self.item_total()
+
+    def _get(self, target: str, *, params: dict[str, Any] | None = None,
+             headers: dict[str, str] | None = None) -> httpx.Response:
+        """``GET`` through the run's client (timeout, hang guard, retries, rate limit, transcript); an absolute
+        URL of the target becomes its path."""
+        return self.http.request("GET", target.removeprefix(self.http.base_url), params=params, headers=headers)
+
+    def _list_path(self) -> str:
+        return f"spaces/{quote(self.space.owner, safe='')}/{quote(self.space.space, safe='')}/audios"
+
     def item_total(self) -> int | None:
         """The primary space's ``Item-Total`` (None when the target does not answer one)."""
-        response = self.http.get(f"spaces/{quote(self.space.owner, safe='')}/{quote(self.space.space, safe='')}"
-                                 "/audios", params={"page-size": 1})
+        response = self._get(self._list_path(), params={"page-size": 1})
         try:
             return int(response.headers.get("item-total", ""))
         except ValueError:
@@ -141,7 +186,7 @@ class PropertyChecks:
         url = f"{response.request.url}/{quote(audio['handle'], safe='')}"
         try:
             audio = self._settled(url, audio)
-            wav = file_answers_wav(self.http.get(f"{url}/file", headers={"Accept": "audio/wav, */*"}))
+            wav = file_answers_wav(self._get(f"{url}/file", headers={"Accept": "audio/wav, */*"}))
             info = is_pcm16_mono_wav(wav)
             rate_matches_details(info, audio)
             length_matches_duration(info, duration_is_iso8601(audio), self.profile)
@@ -154,19 +199,26 @@ class PropertyChecks:
         deadline = time.monotonic() + self.profile.processing_timeout_s
         while audio.get("state") not in SETTLED and time.monotonic() < deadline:
             time.sleep(self.profile.poll_interval_s)
-            audio = self.http.get(url).json()
+            body = json_body(self._get(url))
+            audio = body if isinstance(body, dict) else {}
         if audio.get("state") != "available":
             fail("PROP-CREATE-FILE-VALID", "an accepted upload did not become available",
                  received=f"state {audio.get('state')!r}", expected="available")
         return audio
 
     def refusal_stores_nothing(self, ctx: Any, response: Response, case: Case) -> None:
-        """A refused create (4xx) leaves the space's ``Item-Total`` as it was before the call."""
-        before = self._totals.pop(case.id, None)
+        """A refused create (4xx) stores no audio with its alias (or, without a searchable alias, leaves the
+        space's ``Item-Total`` as it was)."""
+        before = self._before.pop(case.id, None)
         if not is_create(case) or not 400 <= response.status_code < 500 or before is None:
             return
-        after = self.item_total()
-        if after != before:
+        after = self.stored_like(case)
+        if isinstance(before, frozenset) and isinstance(after, frozenset):
+            if new := sorted(after - before):
+                fail("PROP-REJECT-NOTHING-STORED", f"a refused upload ({response.status_code}) stored an audio",
+                     received=f"new audio(s) {', '.join(new)} with the alias {case.body.get('alias')!r}",
+                     expected="no audio with that alias")
+        elif isinstance(before, int) and isinstance(after, int) and after != before:
             fail("PROP-REJECT-NOTHING-STORED", f"a refused upload ({response.status_code}) stored an audio",
                  received=f"Item-Total {before} before, {after} after", expected=f"Item-Total {before}")
 

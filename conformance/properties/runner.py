@@ -13,11 +13,16 @@ one minimal failing case), with the failing exchange added to the test's HTTP tr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import hypothesis
+import hypothesis.configuration
+import requests
 from hypothesis import HealthCheck, Phase
 from hypothesis.stateful import get_state_machine_test
 from schemathesis import Case, Response
@@ -27,11 +32,23 @@ from schemathesis.generation.hypothesis.reporting import ignore_hypothesis_outpu
 from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import ensure_resource_availability
 
-from conformance.client import Transcript
+from conformance.client import TargetError, Transcript
 from conformance.properties.checks import PropertyChecks, as_conformance_failure, exchange
 from conformance.properties.schema import Budget
 
 STATEFUL_PATHS = r"^/spaces/"
+def _hypothesis_home() -> None:
+    """Hypothesis keeps no example database here (the seed alone decides), but it caches Unicode tables on disk,
+    by default under ``./.hypothesis`` of whatever directory the run starts in: recomputing the UTF-8 table costs
+    seconds per run. One per-user cache directory instead (``HYPOTHESIS_STORAGE_DIRECTORY`` still wins)."""
+    if os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
+        return
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    hypothesis.configuration.set_hypothesis_home_dir(cache / "voice-api-conformance" / "hypothesis")
+
+
+_hypothesis_home()
+
 QUIET = {"deadline": None, "database": None, "report_multiple_bugs": False, "print_blob": False,
          "suppress_health_check": list(HealthCheck), "verbosity": hypothesis.Verbosity.quiet}
 """Hypothesis settings every property test shares: no deadline (network), no example database (seed S alone
@@ -48,6 +65,7 @@ class PropertyRun:
     budget: Budget
     transcript: Transcript
     headers: dict[str, str]
+    undecided: TargetError | None = None
 
     def operation(self, label: str) -> Any:
         """The API operation ``METHOD /path``."""
@@ -65,9 +83,32 @@ class PropertyRun:
     def call(self, case: Case, *, headers: dict[str, str] | None = None) -> Response:
         """Send ``case`` and record what it created (no judgement yet)."""
         self.checks.before_call(case)
-        response = case.call(headers=headers)
+        response = self.send(case, lambda: case.call(headers=headers))
         self.checks.after_call(case, response)
         return response
+
+    def send(self, case: Case, call: Callable[[], Response]) -> Response:
+        """Make ``call``; a timeout counts for the run's hang guard and leaves the test undecided (``TargetError``),
+        like every other request of the suite."""
+        try:
+            return call()
+        except (requests.exceptions.Timeout, TimeoutError):
+            self.undecided = self.checks.timed_out(case)
+            raise self.undecided from None
+
+    @contextmanager
+    def deciding(self) -> Iterator[None]:
+        """A target that stopped answering leaves the property undecided (``TargetError``), even when hypothesis
+        reports the aborted run as something else (a flaky replay, since the target's answers changed)."""
+        self.undecided = None
+        try:
+            yield
+        except TargetError:
+            raise
+        except Exception:
+            if self.undecided is not None:
+                raise self.undecided from None
+            raise
 
     def validate(self, case: Case, response: Response, *, requirement: str,
                  checks: list[Callable[..., None]] | None = None, headers: dict[str, str] | None = None) -> None:
@@ -98,7 +139,7 @@ class PropertyRun:
             config=self.schema.config, operation=operation, test_func=test, given_kwargs={},
             feedback=FeedbackSources(), explicit_settings=hypothesis.settings(**QUIET),
         )
-        with ignore_hypothesis_output():
+        with ignore_hypothesis_output(), self.deciding():
             hypothesis_test()
 
     def stateful(self, *, requirement: str) -> None:
@@ -110,7 +151,14 @@ class PropertyRun:
 
         class Machine(base):  # type: ignore[misc, valid-type]
             def before_call(self, case: Case) -> None:
-                run.checks.before_call(case)
+                try:
+                    run.checks.before_call(case)
+                except TargetError as exc:
+                    run.undecided = exc
+                    raise
+
+            def call(self, case: Case, **kwargs: Any) -> Response:
+                return run.send(case, lambda: super(Machine, self).call(case, **kwargs))
 
             def after_call(self, response: Response, case: Case) -> None:
                 super().after_call(response, case)
@@ -131,7 +179,7 @@ class PropertyRun:
                                        stateful_step_count=self.budget.stateful_steps,
                                        phases=self.phases(), **QUIET)
         test = get_state_machine_test(Machine, settings=settings, _min_steps=2)
-        with ignore_hypothesis_output():
+        with ignore_hypothesis_output(), self.deciding():
             hypothesis.seed(self.seed)(test)()
 
     def given(self, strategy: hypothesis.strategies.SearchStrategy[Any], examples: int,
@@ -140,4 +188,5 @@ class PropertyRun:
         settings = hypothesis.settings(max_examples=examples, phases=self.phases(),
                                        **QUIET)
         test = hypothesis.seed(self.seed)(settings(hypothesis.given(strategy)(body)))
-        test()
+        with self.deciding():
+            test()

@@ -3,7 +3,8 @@
 ``serve`` provisions the database, binds the socket itself (``--port 0`` picks a free port), then, once the
 socket listens, writes the suite configuration atomically and prints exactly one line
 ``listening on http://HOST:PORT/v1``. Operator mistakes (unknown fault, unusable database path, port in
-use) are one line on stderr and exit status 2, never a traceback.
+use) are one line on stderr and exit status 2, never a traceback. ``--timing-log FILE`` appends one JSON line
+per request (``ts``, ``method``, ``path``, ``status``, ``duration_ms`` = the ``Server-Timing`` figure) to FILE.
 """
 
 from __future__ import annotations
@@ -38,6 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--fault", action="append", default=[], metavar="NAME", help="enable a planted fault")
     serve.add_argument("--denied-status", type=int, choices=(403, 404), default=404,
                        help="status for a space the caller may not use or that does not exist (default 404)")
+    serve.add_argument("--timing-log", type=Path, metavar="FILE",
+                       help="append one JSON line per request (method, path, status, duration_ms) to FILE")
     commands.add_parser("faults", help="list the planted faults: name, requirement ids, description")
     return parser
 
@@ -89,9 +92,17 @@ def serve(args: argparse.Namespace) -> int:
     problem = check_db_path(args.db)
     if problem:
         return fail(problem)
+    if args.timing_log is not None:
+        try:
+            args.timing_log.open("a").close()
+        except OSError as exc:
+            return fail(f"cannot write the timing log {args.timing_log}: {exc.strerror or exc}")
+    settings = Settings(
+        db_path=args.db, faults=frozenset(args.fault), denied_status=args.denied_status, timing_log=args.timing_log
+    )
     try:
         provisioned = provision(Storage(args.db))
-        app = create_app(Settings(db_path=args.db, faults=frozenset(args.fault), denied_status=args.denied_status))
+        app = create_app(settings)
     except (sqlite3.Error, OSError) as exc:
         return fail(f"cannot use database {args.db}: {exc}")
     try:

@@ -3,7 +3,9 @@
 ``create_app(settings)`` builds an independent server instance (no module-level state), so tests can run a
 correct server and faulty variants side by side. Middlewares, outermost first:
 
-1. ``ServerTimingMiddleware`` — every response, errors included, carries ``Server-Timing: app;dur=<ms>``.
+1. ``ServerTimingMiddleware`` — every response, errors included, carries ``Server-Timing: app;dur=<ms>``;
+   with ``Settings.timing_log`` set, the same figure is also appended to that file, one JSON line per request
+   (:class:`TimingLog`).
 2. ``CatchAllMiddleware`` — an unexpected exception becomes a generic 500 problem; the traceback goes to
    stderr only.
 3. ``PathGuardMiddleware`` — percent-encoded ``/`` or ``\\`` in the raw path is a 404: no handle contains
@@ -13,8 +15,12 @@ correct server and faulty variants side by side. Middlewares, outermost first:
 
 from __future__ import annotations
 
+import json
 import logging
+import threading
 import time
+from pathlib import Path
+from typing import TextIO
 
 from starlette.applications import Starlette
 from starlette.datastructures import MutableHeaders
@@ -34,20 +40,50 @@ from .settings import Settings
 LOG = logging.getLogger("conformance.reference")
 
 
+class TimingLog:
+    """Appends ``{"ts", "method", "path", "status", "duration_ms"}`` lines to a file: line-buffered (a reader sees
+    every finished request) and locked (one line per write even if called from several threads). ``ts`` is the
+    request's start (Unix seconds); ``duration_ms`` is the number sent in its ``Server-Timing`` header."""
+
+    def __init__(self, path: Path) -> None:
+        self._file: TextIO = path.open("a", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+
+    def write(self, *, ts: float, method: str, path: str, status: int, duration_ms: float) -> None:
+        record = {"ts": round(ts, 6), "method": method, "path": path, "status": status, "duration_ms": duration_ms}
+        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        with self._lock:
+            self._file.write(line)
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
 class ServerTimingMiddleware:
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, timing_log: TimingLog | None = None) -> None:
         self.app = app
+        self.timing_log = timing_log
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = time.perf_counter()
+        started, started_at = time.perf_counter(), time.time()
+        log = self.timing_log
 
         async def timed_send(message: Message) -> None:
             if message["type"] == "http.response.start":
-                elapsed_ms = (time.perf_counter() - started) * 1000
-                MutableHeaders(scope=message).append("Server-Timing", f"app;dur={elapsed_ms:.3f}")
+                duration = f"{(time.perf_counter() - started) * 1000:.3f}"
+                MutableHeaders(scope=message).append("Server-Timing", f"app;dur={duration}")
+                if log is not None:
+                    log.write(
+                        ts=started_at,
+                        method=scope["method"],
+                        path=scope["path"],
+                        status=int(message["status"]),
+                        duration_ms=float(duration),
+                    )
             await send(message)
 
         await self.app(scope, receive, timed_send)
@@ -145,10 +181,11 @@ def create_app(settings: Settings) -> Starlette:
         return problem_response(500, GENERIC_500)
 
     body_limit = None if faults.active(settings, "oversize-accepted") else settings.limits.max_body_bytes
+    timing_log = TimingLog(settings.timing_log) if settings.timing_log is not None else None
     app = Starlette(
         routes=[*routes_meta.ROUTES, *routes_auth.ROUTES, *routes_audios.ROUTES],
         middleware=[
-            Middleware(ServerTimingMiddleware),
+            Middleware(ServerTimingMiddleware, timing_log=timing_log),
             Middleware(CatchAllMiddleware),
             Middleware(PathGuardMiddleware),
             Middleware(BodyLimitMiddleware, limit=body_limit),
@@ -156,4 +193,5 @@ def create_app(settings: Settings) -> Starlette:
         exception_handlers={ApiError: api_error, HTTPException: http_error, Exception: unexpected},
     )
     app.state.service = Service(settings)
+    app.state.timing_log = timing_log
     return app

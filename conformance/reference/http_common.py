@@ -45,25 +45,34 @@ def require_octet_stream(request: Request) -> None:
 
 async def read_body(request: Request, limit: int | None) -> bytes:
     """The request body; 413 from Content-Length or as soon as the bytes read pass ``limit``."""
+    return bytes(await read_body_buffer(request, limit))
+
+
+async def read_body_buffer(request: Request, limit: int | None) -> bytearray:
+    """:func:`read_body` into one growing buffer (never the chunks and their joined copy side by side)."""
     declared = request.headers.get("content-length", "")
     if limit is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-    chunks: list[bytes] = []
-    size = 0
+    body = bytearray()
     async for chunk in request.stream():
-        size += len(chunk)
-        if limit is not None and size > limit:
+        if limit is not None and len(body) + len(chunk) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-        chunks.append(chunk)
-    return b"".join(chunks)
+        body += chunk
+    return body
 
 
-def parse_json(raw: bytes) -> object:
-    """A JSON document in UTF-8; anything else (other encodings, BOM, deep nesting) is a 400."""
+def parse_json(raw: bytes | bytearray) -> object:
+    """A JSON document in UTF-8; anything else (other encodings, BOM, deep nesting) is a 400.
+
+    A ``bytearray`` is emptied once decoded, so that a large body (an upload's Base64 text) does not stay in
+    memory three times over (the bytes, their text, and the parsed string) while the JSON is parsed.
+    """
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
         raise BadRequest("The body is not valid UTF-8.") from None
+    if isinstance(raw, bytearray):
+        raw.clear()
     try:
         return json.loads(text)
     except (ValueError, RecursionError):

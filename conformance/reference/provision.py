@@ -1,12 +1,18 @@
 """Seed data of the reference server and the suite configuration that points at it.
 
-Idempotent on an existing database: users, organizations, memberships, spaces and the ``conformance`` API
-keys are created once and reused; only the passwords are regenerated (and re-hashed) at every start, since
-the configuration file written for the suite must contain them in clear.
+Idempotent on an existing database: users, organizations, memberships, spaces, the ``conformance`` API
+keys and the sample audio are created once and reused; only the passwords are regenerated (and re-hashed) at
+every start, since the configuration file written for the suite must contain them in clear.
+
+The sample audio (alias ``preexisting-sample`` in ``alice/main``) is what a real staging space holds before a
+run: an available audio the suite did not create. It is uploaded through the service's own create path (the
+same Base64 decoding, PyAV conversion and storage as ``POST .../audios``, with no planted fault), and the
+configuration names it under ``[read_only] audios``.
 """
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import secrets
@@ -15,10 +21,13 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from . import clock
+import numpy as np
+
+from . import clock, media
 from .access import hash_password
 from .models import ApiKey
-from .service import new_token
+from .service import Service, new_token
+from .settings import Settings
 from .storage import Storage
 
 KEY_HANDLE = "conformance"
@@ -29,6 +38,11 @@ USERS = ("alice", "bob")
 ORGS = {"acme": ("alice",), "globex": ("bob",)}
 #: (owner type, owner handle, space handle)
 SPACES = (("user", "alice", "main"), ("user", "bob", "main"), ("org", "acme", "shared"), ("org", "globex", "lab"))
+#: The pre-existing audio: (owner, space) it lives in, its alias, and its sound (a 16 kHz mono chirp).
+SAMPLE_SPACE = ("alice", "main")
+SAMPLE_ALIAS = "preexisting-sample"
+SAMPLE_RATE = 16000
+SAMPLE_SECONDS = 3.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,6 +56,7 @@ class Actor:
 class Provisioned:
     primary: Actor
     outsider: Actor
+    sample_handle: str  # the pre-existing audio in SAMPLE_SPACE
 
 
 def _password() -> str:
@@ -76,7 +91,35 @@ def provision(storage: Storage) -> Provisioned:
             storage.add_member(org_handle=org, user_handle=member)
     for owner_type, owner, space in SPACES:
         storage.ensure_space(id_=str(uuid.uuid4()), owner_type=owner_type, owner_handle=owner, handle=space, now=now)
-    return Provisioned(primary=actors["alice"], outsider=actors["bob"])
+    return Provisioned(primary=actors["alice"], outsider=actors["bob"], sample_handle=ensure_sample(storage))
+
+
+def sample_wav() -> bytes:
+    """The sample's upload: 3 s of an exponential chirp 200 Hz → 2 kHz, 16 kHz mono PCM16, 20 ms fades."""
+    n = int(SAMPLE_RATE * SAMPLE_SECONDS)
+    t = np.arange(n) / SAMPLE_RATE
+    low, high = 200.0, 2000.0
+    k = np.log(high / low) / SAMPLE_SECONDS
+    signal = 0.5 * np.sin(2 * np.pi * low * (np.exp(k * t) - 1) / k)
+    fade = int(0.02 * SAMPLE_RATE)
+    ramp = np.linspace(0.0, 1.0, fade)
+    signal[:fade] *= ramp
+    signal[-fade:] *= ramp[::-1]
+    return media.wav_bytes((signal * 32767).astype("<i2").tobytes(), SAMPLE_RATE)
+
+
+def ensure_sample(storage: Storage) -> str:
+    """The handle of the sample audio, uploaded now (through the fault-free service) if the space lacks it."""
+    owner, handle = SAMPLE_SPACE
+    space = storage.find_space(owner_handle=owner, handle=handle)
+    assert space is not None
+    existing = storage.audio_by_alias(space_id=space.id, alias=SAMPLE_ALIAS)
+    if existing is not None:
+        return existing.handle
+    service = Service(Settings(db_path=storage.path))
+    upload = {"file": base64.b64encode(sample_wav()).decode("ascii"), "alias": SAMPLE_ALIAS}
+    _, view = service.create_audio(space, upload)
+    return str(view["handle"])
 
 
 def _toml_string(value: str) -> str:
@@ -106,6 +149,13 @@ def render_config(base_url: str, provisioned: Provisioned) -> str:
     }
     for name, (owner, space) in spaces.items():
         lines += ["", f"[spaces.{name}]", f"owner = {_toml_string(owner)}", f"space = {_toml_string(space)}"]
+    sample_space = next(name for name, where in spaces.items() if where == SAMPLE_SPACE)
+    lines += [
+        "",
+        "# An audio that was in the space before the run (provisioned once, never touched by the suite).",
+        "[read_only]",
+        f"audios = [{{ space = {_toml_string(sample_space)}, handle = {_toml_string(provisioned.sample_handle)} }}]",
+    ]
     return "\n".join(lines) + "\n"
 
 

@@ -15,7 +15,15 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from . import faults
-from .http_common import json_response, parse_json, read_body, require_json, require_octet_stream, service_of
+from .http_common import (
+    json_response,
+    parse_json,
+    read_body,
+    read_body_buffer,
+    require_json,
+    require_octet_stream,
+    service_of,
+)
 from .models import Audio, Space
 from .service import Service
 
@@ -60,9 +68,9 @@ async def list_audios(request: Request) -> Response:
 async def create_audio(request: Request) -> Response:
     service, space = await _space(request, read_only=False)
     require_json(request)
-    raw = await read_body(request, _body_limit(service, service.settings.limits.max_body_bytes))
-    body = parse_json(raw)
-    del raw  # the Base64 text can be ~27 MiB; do not keep two copies alive during decoding
+    # the Base64 text can be ~27 MiB: parse_json empties the buffer once decoded, create_audio drops the text
+    # once decoded (docs: benchmarks/README.md, peak memory)
+    body = parse_json(await read_body_buffer(request, _body_limit(service, service.settings.limits.max_body_bytes)))
     status, view = await run_in_threadpool(service.create_audio, space, body)
     return json_response(view, status)
 

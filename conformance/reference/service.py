@@ -176,7 +176,7 @@ class Service:
     def create_audio(self, space: Space, body: object) -> tuple[int, dict[str, object]]:
         """Steps 2–9 of the upload rules; returns (status, audio view)."""
         data = _require_object(body)
-        file = data.get("file")
+        file = data.pop("file", None)  # popped: once decoded, the Base64 text is freed (the caller keeps the dict)
         if file is not None and not isinstance(file, str):
             raise BadRequest("file must be a Base64 string or null.")
         alias = parse_alias(data.get("alias"))
@@ -194,7 +194,10 @@ class Service:
             self.storage.insert_audio(audio, wav=None, original=None)
             return status, self.audio_view(audio)
         raw = self._decode_base64(file)
+        del file
         converted = self._convert(raw)
+        original = self._original(raw)
+        del raw  # not needed while the WAV is stored
         audio = Audio(
             audio_id,
             space.id,
@@ -206,7 +209,7 @@ class Service:
             created_at,
             clock.now_text(),
         )
-        self.storage.insert_audio(audio, wav=converted.wav, original=self._original(raw))
+        self.storage.insert_audio(audio, wav=converted.wav, original=original)
         return status, self.audio_view(audio)
 
     def _decode_base64(self, text: str) -> bytes:

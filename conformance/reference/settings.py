@@ -49,3 +49,5 @@ class Settings:
     #: Status for a space the caller may not use (or that does not exist): 404 hides existence (docs/decisions.md,
     #: Access); 403 is the other documented choice, served only to prove the suite reads it from the profile.
     denied_status: int = 404
+    #: Append one JSON line per request (method, path, status, the Server-Timing duration) to this file.
+    timing_log: Path | None = None

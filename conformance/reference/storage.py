@@ -55,6 +55,10 @@ class Storage:
     def __init__(self, path: Path) -> None:
         self._path = path
 
+    @property
+    def path(self) -> Path:
+        return self._path
+
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         conn = sqlite3.connect(self._path, timeout=30)
@@ -223,6 +227,15 @@ class Storage:
         with self._connect() as conn:
             row = conn.execute(
                 f"SELECT {_AUDIO_COLUMNS} FROM audios WHERE space_id = ? AND handle = ?", (space_id, handle)
+            ).fetchone()
+        return _audio(row) if row else None
+
+    def audio_by_alias(self, *, space_id: str, alias: str) -> Audio | None:
+        """The oldest audio of the space with exactly this alias (provisioning finds its sample this way)."""
+        with self._connect() as conn:
+            row = conn.execute(
+                f"SELECT {_AUDIO_COLUMNS} FROM audios WHERE space_id = ? AND alias = ? ORDER BY created_at LIMIT 1",
+                (space_id, alias),
             ).fetchone()
         return _audio(row) if row else None
 

@@ -80,6 +80,7 @@ def test_bad_token_refused(credential: str, operation: str, existing: tuple[Uplo
     bad_token_refused(response, profile, f"{operation} with {credential}")
 
 
+@pytest.mark.readonly
 @pytest.mark.requirement("AUTH-CHALLENGE")
 @pytest.mark.parametrize("credential", ["missing", *BAD_AUTHORIZATION])
 def test_refusal_challenges_bearer(credential: str, client_for: ClientFactory,
@@ -95,6 +96,7 @@ def test_refusal_challenges_bearer(credential: str, client_for: ClientFactory,
     has_bearer_challenge(response, f"list with {credential} credentials")
 
 
+@pytest.mark.readonly
 @pytest.mark.requirement("ERR-PROBLEM-JSON")
 def test_refusal_body_is_problem_json(client_for: ClientFactory, space_for: Callable[[str], Space]) -> None:
     """The body of an authentication refusal is a problem document, not an HTML page or a trace."""

@@ -16,7 +16,7 @@ from conformance.checks.wav import (
     parses_as_wav,
     rate_matches_details,
 )
-from conformance.client import TargetError
+from conformance.client import TargetDown, TargetError
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
@@ -36,6 +36,8 @@ def _wav(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> tup
     require_settled(upload)
     try:
         response = fetch_file(client_for("primary"), upload)
+    except TargetDown:
+        raise  # not this endpoint: the whole target stopped answering (undecided)
     except TargetError as exc:
         fail("WAV-GET-200", "the file endpoint did not answer", received=str(exc), expected="200 audio/wav")
     return upload, file_answers_wav(response)

@@ -17,7 +17,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-import httpx
 import pytest
 from hypothesis import strategies as st
 
@@ -56,18 +55,22 @@ def properties(run_state: RunState, client_for: Any, space_for: Any) -> Iterator
     assert settings.base_url is not None
     try:
         token = session_token(base_url=settings.base_url, timeout=settings.timeout,
-                              actor=settings.actors["primary"], transcript=run_state.transcript)
+                              actor=settings.actors["primary"], transcript=run_state.transcript,
+                              **client_for.options())
         run_state.redactor.add(token)
         schema = load(settings, token=token, space=space, seed=settings.seed)
     except (TargetError, DefinitionError) as exc:
         pytest.fail(f"property runs cannot start: {exc}", pytrace=False)
     headers = {"Authorization": f"Bearer {token}"}
-    with httpx.Client(base_url=settings.base_url.rstrip("/") + "/", headers=headers,
-                      timeout=settings.timeout) as http:
-        checks = PropertyChecks(http=http, space=space, profile=settings.profile, resources=run_state.resources)
+    http = client_for.raw(token=token)
+    try:
+        checks = PropertyChecks(http=http, space=space, profile=settings.profile, resources=run_state.resources,
+                                alias_prefix=run_state.run_id, throttle=run_state.throttle, stats=run_state.stats)
         yield PropertyRun(schema=schema, checks=checks, seed=settings.seed, budget=BUDGETS[settings.budget],
                           transcript=run_state.transcript, headers=headers)
         left = checks.revoke_keys()
+    finally:
+        http.close()
     if left:
         pytest.fail(f"API keys created by the property run could not be revoked: {', '.join(left)}", pytrace=False)
 

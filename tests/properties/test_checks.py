@@ -11,10 +11,10 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from conformance.checks import ConformanceFailure
+from conformance.client import ApiClient, Transcript
 from conformance.config import Space, load_settings
 from conformance.profile import build_profile
 from conformance.properties import strategies
@@ -36,7 +36,8 @@ class Target:
         space = settings.spaces["primary"]
         self.schema = load(settings, token=token, space=space, seed=1)
         self.headers = {"Authorization": f"Bearer {token}"}
-        self.http = httpx.Client(base_url=f"{settings.base_url}/", headers=self.headers, timeout=10)
+        assert settings.base_url is not None
+        self.http = ApiClient(base_url=settings.base_url, timeout=10, token=token, transcript=Transcript())
         self.resources = Resources()
         self.checks = PropertyChecks(http=self.http, space=space, profile=build_profile(), resources=self.resources)
         self.space: Space = space
@@ -93,12 +94,32 @@ def test_refusal_stores_nothing_passes_a_clean_refusal(correct: Target) -> None:
     correct.checks.refusal_stores_nothing(None, response, case)
 
 
-def test_refusal_stores_nothing_fails_when_the_space_grew(correct: Target) -> None:
-    case, response = correct.create({"file": "not base64!"})
-    correct.create({"file": WAV})  # an audio appears between the refusal and the check: what a leaky store does
+def test_refusal_stores_nothing_fails_when_an_audio_with_its_alias_appears(correct: Target) -> None:
+    case, response = correct.create({"file": "not base64!", "alias": "refused-then-stored"})
+    assert response.status_code == 400
+    correct.create({"file": WAV, "alias": "refused-then-stored"})  # what a leaky store does
     with pytest.raises(ConformanceFailure) as failure:
         correct.checks.refusal_stores_nothing(None, response, case)
     assert failure.value.requirement == "PROP-REJECT-NOTHING-STORED"
+    assert "refused-then-stored" in failure.value.received
+
+
+def test_refusal_stores_nothing_ignores_other_writers(correct: Target) -> None:
+    """Another worker or run creating audios meanwhile is no evidence against the refusal (its aliases differ)."""
+    case, response = correct.create({"file": "not base64!"})
+    assert isinstance(case.body, dict) and case.body["alias"].startswith("prop-p")  # a create without alias gets one
+    correct.create({"file": WAV, "alias": "someone-else"})
+    correct.checks.refusal_stores_nothing(None, response, case)
+
+
+def test_refusal_stores_nothing_falls_back_to_item_total(correct: Target) -> None:
+    """Without a searchable alias (here not even a string), the space's Item-Total decides."""
+    case, response = correct.create({"file": "not base64!", "alias": 5})
+    assert response.status_code == 400
+    correct.create({"file": WAV})
+    with pytest.raises(ConformanceFailure) as failure:
+        correct.checks.refusal_stores_nothing(None, response, case)
+    assert "Item-Total" in failure.value.received
 
 
 def test_error_body_is_problem_passes_clean_and_fails_a_traceback(correct: Target, stack_traces: Target) -> None:

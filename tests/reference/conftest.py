@@ -61,22 +61,27 @@ class RefServer:
                 self.process.wait(timeout=5)
 
 
-def server_command(db: Path, config: Path, faults: tuple[str, ...] = ()) -> list[str]:
+def server_command(db: Path, config: Path, faults: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> list[str]:
     command = [sys.executable, "-m", "conformance.reference", "serve", "--port", "0", "--db", str(db)]
     command += ["--write-config", str(config)]
     for name in faults:
         command += ["--fault", name]
-    return command
+    return command + list(extra)
 
 
-def launch_server(workdir: Path, faults: tuple[str, ...] = ()) -> tuple[subprocess.Popen, Path]:
+def launch_server(
+    workdir: Path, faults: tuple[str, ...] = (), extra: tuple[str, ...] = ()
+) -> tuple[subprocess.Popen, Path]:
     """Start the subprocess without waiting (several can start in parallel)."""
     workdir.mkdir(parents=True, exist_ok=True)
     config_path = workdir / "target.toml"
     config_path.unlink(missing_ok=True)
     with (workdir / "stderr.log").open("wb") as stderr:
         process = subprocess.Popen(
-            server_command(workdir / "ref.db", config_path, faults), cwd=REPO, stdout=subprocess.PIPE, stderr=stderr
+            server_command(workdir / "ref.db", config_path, faults, extra),
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=stderr,
         )
     return process, workdir
 
@@ -101,8 +106,8 @@ def wait_ready(process: subprocess.Popen, workdir: Path) -> RefServer:
     raise RuntimeError("reference server did not become healthy in time")
 
 
-def start_server(workdir: Path, faults: tuple[str, ...] = ()) -> RefServer:
-    return wait_ready(*launch_server(workdir, faults))
+def start_server(workdir: Path, faults: tuple[str, ...] = (), extra: tuple[str, ...] = ()) -> RefServer:
+    return wait_ready(*launch_server(workdir, faults, extra))
 
 
 def stop_all(servers: list[RefServer]) -> None:
@@ -161,11 +166,12 @@ def fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultServ
 
 @pytest.fixture
 def spawn() -> Iterator:
-    """``spawn(workdir, *faults)`` starts a server for one test; stopped when the test ends."""
+    """``spawn(workdir, *faults, extra=(...))`` starts a server for one test (``extra``: more ``serve``
+    arguments); stopped when the test ends."""
     started: list[RefServer] = []
 
-    def start(workdir: Path, *faults: str) -> RefServer:
-        started.append(start_server(workdir, faults))
+    def start(workdir: Path, *faults: str, extra: tuple[str, ...] = ()) -> RefServer:
+        started.append(start_server(workdir, faults, extra))
         return started[-1]
 
     yield start

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.selftest import catalogue
+from conformance.selftest import SELFTEST_TIMEOUT_S, catalogue
 
 FAULTS = catalogue()
 RUN_BOUND_S = 1500
@@ -70,3 +70,7 @@ def test_hanging_endpoint_gives_a_timeout_verdict_and_the_run_finishes(
     assert timeouts and all("/file did not answer" in t["reason"] for t in timeouts), timeouts
     uploads = [t for t in certification["tests"] if "test_upload.py::test_create_answers_201" in t["nodeid"]]
     assert uploads and all(t["outcome"] == "passed" for t in uploads)  # the rest of the run went on
+    # the cost: no more timed-out requests than affected checks (the hang guard stops after two), and no affected
+    # check longer than one timeout (plus the bookkeeping around it)
+    assert 1 <= certification["requests"]["timeouts"] <= min(2, len(timeouts)), certification["requests"]
+    assert all(t["duration_s"] <= float(SELFTEST_TIMEOUT_S) + 5 for t in timeouts), timeouts

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from conformance.config import ConfigError, Settings, load_settings, require_identity
+from conformance.config import ConfigError, Settings, load_settings, require_existing_audios, require_identity
 
 GOOD_FILE = """
 base_url = "https://file.example/v1/"
@@ -351,3 +351,51 @@ def test_wrong_type_of_nested_profile_value(tmp_path: Path) -> None:
 
 def test_a_table_key_given_a_scalar_is_refused(tmp_path: Path) -> None:
     assert "'actors' must be a table" in config_error(tmp_path, 'actors = "alice"\n')
+
+
+# --- flaky targets, shared staging and read-only runs -----------------------------------------------------------
+
+
+def test_resilience_defaults() -> None:
+    settings = load_settings(env={})
+    assert (settings.retries, settings.retry_after_cap, settings.rate_limit) == (2, 30.0, 0.0)
+    assert settings.existing_audios == ()
+
+
+def test_resilience_from_file_and_environment(tmp_path: Path) -> None:
+    path = write(tmp_path, "retries = 0\nretry_after_cap = 5\nrate_limit = 2.5\n")
+    settings = load_settings(path, env={"CONFORMANCE_RATE_LIMIT": "10", "CONFORMANCE_RETRIES": "4"})
+    assert (settings.retries, settings.retry_after_cap, settings.rate_limit) == (4, 5.0, 10.0)
+
+
+@pytest.mark.parametrize(("text", "key"), [("retries = -1", "'retries'"), ("retries = 11", "'retries'"),
+                                           ("retries = 1.5", "'retries'"), ("rate_limit = -2", "'rate_limit'"),
+                                           ('rate_limit = "fast"', "'rate_limit'"),
+                                           ("retry_after_cap = 601", "'retry_after_cap'")])
+def test_bad_resilience_values(tmp_path: Path, text: str, key: str) -> None:
+    assert key in config_error(tmp_path, text + "\n")
+
+
+def test_read_only_audios_are_read(tmp_path: Path) -> None:
+    text = MINIMAL_TARGET + '[read_only]\naudios = [{space = "primary", handle = "a-1", media = "speech-wav"},' \
+                            ' {handle = "b-2"}]\n'
+    audios = load_settings(write(tmp_path, text), env={}).existing_audios
+    assert [(a.space, a.handle, a.media) for a in audios] == [("primary", "a-1", "speech-wav"),
+                                                              ("primary", "b-2", None)]
+
+
+@pytest.mark.parametrize(("table", "fragment"), [
+    ('audios = [{space = "primary"}]', "read_only.audios[0].handle"),
+    ('audios = [{space = "nowhere", handle = "h"}]', "must name a configured space"),
+    ('audios = [{handle = "h", colour = "red"}]', "read_only.audios[0].'colour'"),
+    ('audios = "h"', "array of tables"),
+    ('audio = []', "read_only.'audio'"),
+])
+def test_bad_read_only_audios(tmp_path: Path, table: str, fragment: str) -> None:
+    assert fragment in config_error(tmp_path, MINIMAL_TARGET + "[read_only]\n" + table + "\n")
+
+
+def test_a_read_only_run_needs_named_audios(tmp_path: Path) -> None:
+    settings = load_settings(write(tmp_path, MINIMAL_TARGET), env={})
+    with pytest.raises(ConfigError, match=r"\[read_only\]"):
+        require_existing_audios(settings)

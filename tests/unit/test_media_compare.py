@@ -120,3 +120,35 @@ def test_similarity_is_a_frozen_value() -> None:
     with pytest.raises(AttributeError):
         similarity.correlation = 1.0  # type: ignore[misc]
     assert similarity.is_same_sound() and not similarity.is_same_sound(min_correlation=0.96)
+
+
+# --- long signals: aligned on one window, scored whole ------------------------------------------------------
+
+
+def _long_speechlike(seconds: float, seed: int) -> np.ndarray:
+    """Noise shaped by a random syllable-rate envelope: speech-like energy changes, minutes long."""
+    rng = np.random.default_rng(seed)
+    n = round(seconds * COMPARE_RATE)
+    envelope = np.repeat(rng.uniform(0.05, 1.0, n // 800 + 1), 800)[:n]
+    return rng.standard_normal(n) * envelope * 0.3
+
+
+def test_a_long_delayed_copy_is_the_same_sound_after_leading_silence() -> None:
+    """Two minutes after five seconds of silence, delayed by 40 ms and slightly noisy: same sound, lag found."""
+    sound = np.concatenate([np.zeros(5 * COMPARE_RATE), _long_speechlike(120, 1)])
+    delay = round(0.040 * COMPARE_RATE)
+    copy = np.concatenate([np.zeros(delay), sound])[: len(sound)] + np.random.default_rng(2).normal(0, 0.003,
+                                                                                                   len(sound))
+    similarity = compare(sound, copy, COMPARE_RATE)
+    assert similarity.is_same_sound(), similarity
+    assert similarity.lag_s == pytest.approx(0.040, abs=1 / COMPARE_RATE)
+
+
+def test_a_long_file_that_diverges_after_the_alignment_window_is_not_the_same_sound() -> None:
+    """Right for the first window, another sound afterwards: the whole overlap is scored, not the window."""
+    sound = _long_speechlike(150, 3)
+    spliced = sound.copy()
+    spliced[25 * COMPARE_RATE:] = _long_speechlike(125, 4)
+    similarity = compare(sound, spliced, COMPARE_RATE)
+    assert not similarity.is_same_sound(), similarity
+    assert similarity.correlation < IMPOSTOR_CEILING

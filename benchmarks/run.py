@@ -1,0 +1,396 @@
+"""Speed, scale and memory figures of the suite and the reference server (issue #8), measured in one run.
+
+    .venv/bin/python benchmarks/run.py            # a few minutes; writes results.json, RESULTS.md, README table
+    .venv/bin/python benchmarks/run.py --only b,c # some figures only; prints them, writes nothing
+
+Everything goes over real HTTP to reference servers started as subprocesses (``python -m conformance.reference
+serve ... --timing-log``), which are always terminated before the script ends. What each figure means and how it
+is measured: benchmarks/README.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import contextlib
+import importlib.util
+import io
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+import wave
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import av
+import httpx
+import numpy as np
+
+from conformance.reference import media
+from conformance.reference.settings import Limits
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+CONFORMANCE = Path(sys.executable).parent / "conformance"
+RESULTS_JSON, RESULTS_MD, README = HERE / "results.json", HERE / "RESULTS.md", HERE / "README.md"
+TABLE_START, TABLE_END = "<!-- results:start -->", "<!-- results:end -->"
+START_DEADLINE_S = 30.0
+#: (label, container, codec, sample rate, channels) of the conversion figure's inputs, 30 s each
+CONVERSION_INPUTS = (
+    ("wav", "wav", "pcm_s16le", 48000, 2),
+    ("mp3", "mp3", "libmp3lame", 44100, 2),
+    ("flac", "flac", "flac", 96000, 1),
+    ("ogg/opus", "ogg", "libopus", 48000, 2),
+    ("m4a/aac", "ipod", "aac", 44100, 2),
+)
+CONVERSION_SECONDS = 30.0
+CONVERSION_REPEATS = 7
+
+
+@dataclass
+class Figure:
+    key: str
+    figure: str
+    value: float | None
+    unit: str
+    goal: str = ""
+    met: bool | None = None
+    detail: dict = field(default_factory=dict)
+
+    def cell(self) -> str:
+        if self.value is None:
+            return "n/a"
+        number = f"{self.value:.2f}" if isinstance(self.value, float) else str(self.value)
+        return f"{number} {self.unit}".strip()
+
+
+def say(message: str) -> None:
+    print(f"[bench] {message}", flush=True)
+
+
+# -- reference servers ------------------------------------------------------------------------------------------
+@dataclass
+class Server:
+    process: subprocess.Popen
+    config: Path
+    timing_log: Path
+    base_url: str
+    token: str
+
+    def records(self) -> list[dict]:
+        lines = self.timing_log.read_text(encoding="utf-8").splitlines()
+        return [json.loads(line) for line in lines if line]
+
+
+@contextlib.contextmanager
+def server(workdir: Path) -> Iterator[Server]:
+    """A reference server on a free port with a fresh database and a timing log; terminated on exit."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    config, log = workdir / "target.toml", workdir / "timing.jsonl"
+    command = [sys.executable, "-m", "conformance.reference", "serve", "--port", "0", "--db", str(workdir / "ref.db"),
+               "--write-config", str(config), "--timing-log", str(log)]
+    with (workdir / "server.log").open("wb") as stderr:
+        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr)
+    try:
+        deadline = time.monotonic() + START_DEADLINE_S
+        while not config.exists():
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"reference server did not start: {(workdir / 'server.log').read_text()[-2000:]}")
+            time.sleep(0.05)
+        settings = tomllib.loads(config.read_text(encoding="utf-8"))
+        yield Server(process, config, log, settings["base_url"], settings["actors"]["primary"]["token"])
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
+def run_suite(reports: Path, *args: str) -> tuple[float, str]:
+    """Wall time and output of ``conformance run --budget quick --reports DIR ARGS``; fails unless it conforms."""
+    command = [str(CONFORMANCE), "run", "--budget", "quick", "--reports", str(reports), *args]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
+    wall = time.perf_counter() - started
+    verdict = (done.stdout.strip().splitlines() or [""])[-1]
+    if done.returncode != 0 or not verdict.startswith("CONFORMS"):
+        raise RuntimeError(f"{' '.join(command[1:])} exited {done.returncode}: {verdict} {done.stderr[-2000:]}"
+                           f"{failed_checks(reports)}")
+    return wall, verdict
+
+
+def failed_checks(reports: Path) -> str:
+    """The failed rows of a run's certification.json (why a benchmark run did not conform)."""
+    try:
+        rows = [t for t in certification(reports)["tests"] if t.get("outcome") == "failed"]
+    except (OSError, ValueError, KeyError):
+        return ""
+    return "".join(f"\n      {t['nodeid']}: {str(t.get('reason', ''))[:600]}" for t in rows)
+
+
+def certification(reports: Path) -> dict:
+    return json.loads((reports / "certification.json").read_text(encoding="utf-8"))
+
+
+# -- a. quick certification run ---------------------------------------------------------------------------------
+def figure_run(tmp: Path) -> list[Figure]:
+    say("a. quick run against the embedded reference server ...")
+    embedded_wall, verdict = run_suite(tmp / "a-embedded")
+    say(f"   {embedded_wall:.1f} s: {verdict}")
+    figures = [Figure("a.embedded_wall", "Quick run, embedded server: wall time", embedded_wall, "s", "≤ 60 s",
+                      embedded_wall <= 60)]
+
+    say("a. quick run against a hand-started server with a timing log ...")
+    with server(tmp / "a-server") as ref:
+        before = len(ref.records())  # readiness: nothing yet, the script does not probe
+        wall, _ = run_suite(tmp / "a-run", "--config", str(ref.config))
+        records = ref.records()[before:]
+    server_s = sum(r["duration_ms"] for r in records) / 1000
+    cert = certification(tmp / "a-run")
+    calls_s = sum(t.get("duration_s", 0.0) for t in cert["tests"])
+    say(f"   {wall:.1f} s wall, {len(records)} requests, {server_s:.2f} s in the server")
+    plan_started = time.perf_counter()
+    subprocess.run([str(CONFORMANCE), "run", "--plan", "--reports", str(tmp / "a-plan")], cwd=REPO,
+                   capture_output=True, check=True, timeout=300)
+    plan_s = time.perf_counter() - plan_started
+    overhead = wall / server_s
+    breakdown = {
+        "wall_s": round(wall, 2),
+        "startup_and_collection_s": round(plan_s, 2),
+        "test_calls_s": round(calls_s, 2),
+        "client_request_s": cert.get("requests", {}).get("client_s"),
+        "server_s": round(server_s, 2),
+        "setup_teardown_reports_s": round(wall - plan_s - calls_s, 2),
+    }
+    say(f"   breakdown: {breakdown}")
+    figures += [
+        Figure("a.config_wall", "Quick run, hand-started server: wall time", wall, "s", "≤ 60 s", wall <= 60,
+               breakdown),
+        Figure("a.requests", "Quick run: requests (timing log)", len(records), ""),
+        Figure("a.server_s", "Quick run: sum of server-side durations", server_s, "s"),
+        Figure("a.overhead", "Quick run: suite overhead (wall / server time)", overhead, "×", "≤ 1.5×",
+               overhead <= 1.5),
+        Figure("a.startup", "Quick run: pytest startup + collection (`run --plan`)", plan_s, "s"),
+    ]
+    if importlib.util.find_spec("xdist") is None:
+        say("a. pytest-xdist not installed: no -n 2 figure")
+        return figures
+    say("a. quick run with -n 2 against a hand-started server ...")
+    with server(tmp / "a-xdist-server") as ref:
+        try:
+            xdist_wall, _ = run_suite(tmp / "a-xdist", "--config", str(ref.config), "-n", "2")
+        except RuntimeError as exc:
+            say(f"   -n 2 does not work yet, left out: {exc}")
+            return figures
+        xdist_server_s = sum(r["duration_ms"] for r in ref.records()) / 1000
+    say(f"   {xdist_wall:.1f} s wall")
+    figures.append(Figure("a.xdist_wall", "Quick run, hand-started server, `-n 2`: wall time", xdist_wall, "s",
+                          "≤ 60 s", xdist_wall <= 60, {"server_s": round(xdist_server_s, 2)}))
+    return figures
+
+
+# -- b. upload -> WAV conversion vs plain PyAV --------------------------------------------------------------------
+def encode(container: str, codec: str, rate: int, channels: int, seconds: float) -> bytes:
+    """A sweeping tone (not a pure sine: codecs work normally) encoded with PyAV."""
+    layout = "stereo" if channels == 2 else "mono"
+    t = np.arange(int(rate * seconds)) / rate
+    tone = 0.3 * np.sin(2 * np.pi * 440 * t * (1 + 0.1 * np.sin(2 * np.pi * 0.5 * t)))
+    samples = np.tile((tone * 32767).astype(np.int16), (channels, 1))
+    buf = io.BytesIO()
+    with av.open(buf, "w", format=container) as out:
+        stream = out.add_stream(codec, rate=rate, layout=layout)
+        for start in range(0, samples.shape[1], 4096):
+            chunk = np.ascontiguousarray(samples[:, start : start + 4096].T).reshape(1, -1)
+            frame = av.AudioFrame.from_ndarray(chunk, format="s16", layout=layout)
+            frame.sample_rate, frame.pts = rate, start
+            for packet in stream.encode(frame):
+                out.mux(packet)
+        for packet in stream.encode(None):
+            out.mux(packet)
+    return buf.getvalue()
+
+
+def plain_pyav(data: bytes, max_rate: int = 48000) -> bytes:
+    """The yardstick: open, decode, resample to s16 mono at min(rate, cap), a 44-byte WAV header. Nothing else."""
+    with av.open(io.BytesIO(data)) as container:
+        stream = container.streams.audio[0]
+        rate = min(stream.codec_context.sample_rate, max_rate)
+        resampler = av.AudioResampler(format="s16", layout="mono", rate=rate)
+        pcm = bytearray()
+        for frame in container.decode(stream):
+            for out in resampler.resample(frame):
+                pcm += memoryview(out.planes[0])[: out.samples * 2]
+        for out in resampler.resample(None):
+            pcm += memoryview(out.planes[0])[: out.samples * 2]
+    return media.wav_bytes(bytes(pcm), rate)
+
+
+def best_of(functions: dict[str, Callable[[], object]], repeats: int) -> dict[str, float]:
+    """The fastest of ``repeats`` runs of each function, runs interleaved (load changes hit both alike)."""
+    times: dict[str, list[float]] = {name: [] for name in functions}
+    for _ in range(repeats):
+        for name, function in functions.items():
+            started = time.perf_counter()
+            function()
+            times[name].append(time.perf_counter() - started)
+    return {name: min(values) for name, values in times.items()}
+
+
+def figure_conversion(tmp: Path) -> list[Figure]:
+    figures = []
+    limits = Limits()
+    for label, container, codec, rate, channels in CONVERSION_INPUTS:
+        data = encode(container, codec, rate, channels, CONVERSION_SECONDS)
+        server_wav = media.convert_to_wav(data, limits).wav
+        same = server_wav == plain_pyav(data)
+        functions = {"server": lambda d=data: media.convert_to_wav(d, limits), "plain": lambda d=data: plain_pyav(d)}
+        times = best_of(functions, CONVERSION_REPEATS)
+        ratio = times["server"] / times["plain"]
+        detail = {"input_bytes": len(data), "input": f"{CONVERSION_SECONDS:g} s {codec} {rate} Hz {channels} ch",
+                  "server_ms": round(times["server"] * 1000, 1), "plain_ms": round(times["plain"] * 1000, 1),
+                  "same_output": same}
+        say(f"b. {label}: server {detail['server_ms']} ms, plain PyAV {detail['plain_ms']} ms, ratio {ratio:.2f},"
+            f" same output: {same}")
+        name = f"Conversion {label}: server / plain PyAV ({detail['server_ms']:g} vs {detail['plain_ms']:g} ms)"
+        figures.append(Figure(f"b.{label}", name, ratio, "×", "≤ 1.2×", ratio <= 1.2 and same, detail))
+    return figures
+
+
+# -- c. peak memory of a 20 MiB upload ----------------------------------------------------------------------------
+def memory_of(pid: int) -> dict[str, int]:
+    values = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        key, _, rest = line.partition(":")
+        if key in ("VmRSS", "VmHWM"):
+            values[key] = int(rest.split()[0]) * 1024
+    return values
+
+
+def wav_file(rate: int, channels: int, frames: int) -> bytes:
+    t = np.arange(frames) / rate
+    tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype("<i2")
+    buf = io.BytesIO()
+    with wave.open(buf, "wb") as out:
+        out.setnchannels(channels)
+        out.setsampwidth(2)
+        out.setframerate(rate)
+        out.writeframes(np.repeat(tone, channels).tobytes())
+    return buf.getvalue()
+
+
+def figure_memory(tmp: Path) -> list[Figure]:
+    limits = Limits()
+    rate, channels = 48000, 2
+    frames = (limits.max_file_bytes - 44 - 4096) // (2 * channels)  # just under the limit
+    data = wav_file(rate, channels, frames)
+    assert len(data) <= limits.max_file_bytes and frames / rate <= limits.max_duration_s
+    body = json.dumps({"file": base64.b64encode(data).decode("ascii"), "alias": "benchmark-20-mib"}).encode()
+    with server(tmp / "c-server") as ref:
+        headers = {"Authorization": f"Bearer {ref.token}", "Content-Type": "application/json"}
+        with httpx.Client(base_url=ref.base_url + "/", headers=headers, timeout=300) as client:
+            warm = client.post("spaces/alice/main/audios", json={"file": base64.b64encode(wav_file(rate, 2, rate))
+                                                                 .decode("ascii")})
+            assert warm.status_code == 201, warm.text  # first-use allocations are not the upload's
+            before = memory_of(ref.process.pid)
+            try:
+                Path(f"/proc/{ref.process.pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+                reset = True
+            except OSError:
+                reset = False
+            started = time.perf_counter()
+            response = client.post("spaces/alice/main/audios", content=body)
+            client_wall = time.perf_counter() - started
+        after = memory_of(ref.process.pid)
+    assert response.status_code == 201, response.text[:300]
+    server_ms = float(response.headers["Server-Timing"].split("dur=")[1])
+    growth = after["VmHWM"] - before["VmRSS"]
+    ratio = growth / len(data)
+    detail = {"file_bytes": len(data), "body_bytes": len(body), "duration_s": round(frames / rate, 3),
+              "rss_before": before["VmRSS"], "hwm_after": after["VmHWM"], "hwm_reset": reset,
+              "server_ms": server_ms, "client_wall_s": round(client_wall, 3)}
+    say(f"c. {len(data) / 2**20:.2f} MiB WAV ({frames / rate:.1f} s): peak growth {growth / 2**20:.1f} MiB"
+        f" = {ratio:.2f}× the file; server {server_ms:.0f} ms (HWM reset: {reset})")
+    return [
+        Figure("c.peak_ratio", f"20 MiB upload: peak RSS growth ({growth / 2**20:.1f} MiB) / file size", ratio, "×",
+               "≤ 4×", ratio <= 4, detail),
+        Figure("c.server_ms", "20 MiB upload: server time (Server-Timing)", server_ms, "ms"),
+    ]
+
+
+# -- d. requests per second of the property-based phase -----------------------------------------------------------
+def figure_properties(tmp: Path) -> list[Figure]:
+    say("d. property-based phase (-k properties) against a hand-started server ...")
+    with server(tmp / "d-server") as ref:
+        wall, _ = run_suite(tmp / "d-run", "--config", str(ref.config), "-k", "properties")
+        records = ref.records()
+    tests = [t for t in certification(tmp / "d-run")["tests"] if "properties" in t["nodeid"]]
+    tests_s = sum(t.get("duration_s", 0.0) for t in tests)
+    rps = len(records) / tests_s
+    server_s = sum(r["duration_ms"] for r in records) / 1000
+    detail = {"requests": len(records), "property_tests": len(tests), "tests_s": round(tests_s, 2),
+              "wall_s": round(wall, 2), "server_s": round(server_s, 2), "rps_wall": round(len(records) / wall, 1)}
+    say(f"   {len(records)} requests in {tests_s:.2f} s of property tests: {rps:.0f} requests/s ({detail})")
+    return [Figure("d.rps", f"Property-based phase: requests/s ({len(records)} requests)", rps, "req/s",
+                   detail=detail)]
+
+
+# -- output -------------------------------------------------------------------------------------------------------
+def table(figures: list[Figure]) -> str:
+    rows = ["| Figure | Value | Goal | Met? |", "|---|---|---|---|"]
+    for f in figures:
+        met = "—" if f.met is None else ("yes" if f.met else "**no**")
+        rows.append(f"| {f.figure} | {f.cell()} | {f.goal or '—'} | {met} |")
+    return "\n".join(rows)
+
+
+def write_outputs(figures: list[Figure], started: datetime, seconds: float) -> None:
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+               "pyav": av.__version__, "load_average_at_end": os.getloadavg()}
+    RESULTS_JSON.write_text(json.dumps({"generated": started.isoformat(timespec="seconds"), "run_s": round(seconds, 1),
+                                        "machine": machine, "figures": [asdict(f) for f in figures]}, indent=1) + "\n")
+    heading = (f"Measured {started:%Y-%m-%d %H:%M} UTC on {machine['cpus']} CPUs, Python {machine['python']}, "
+               f"PyAV {machine['pyav']} (`benchmarks/run.py`, {seconds:.0f} s).")
+    text = f"{heading}\n\n{table(figures)}\n"
+    RESULTS_MD.write_text("# Benchmark results\n\n" + text)
+    readme = README.read_text(encoding="utf-8")
+    if TABLE_START in readme and TABLE_END in readme:
+        head, rest = readme.split(TABLE_START, 1)
+        _, tail = rest.split(TABLE_END, 1)
+        README.write_text(f"{head}{TABLE_START}\n{text}{TABLE_END}{tail}", encoding="utf-8")
+    say(f"wrote {RESULTS_JSON.relative_to(REPO)}, {RESULTS_MD.relative_to(REPO)} and the table in "
+        f"{README.relative_to(REPO)}")
+
+
+FIGURES = {"a": figure_run, "b": figure_conversion, "c": figure_memory, "d": figure_properties}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a b c d); writes nothing")
+    args = parser.parse_args(argv)
+    chosen = [key for key in args.only.split(",") if key] or list(FIGURES)
+    unknown = set(chosen) - set(FIGURES)
+    if unknown:
+        parser.error(f"unknown figures {sorted(unknown)}; choose from {', '.join(FIGURES)}")
+    started, clock = datetime.now(UTC), time.perf_counter()
+    figures: list[Figure] = []
+    with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
+        for key in chosen:
+            figures += FIGURES[key](Path(tmp))
+    print("\n" + table(figures), flush=True)
+    if not args.only:
+        write_outputs(figures, started, time.perf_counter() - clock)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
