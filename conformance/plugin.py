@@ -22,7 +22,7 @@ import pytest
 
 from conformance import __version__, requirements
 from conformance.certification import Certification, capabilities, certify, percentiles
-from conformance.checks import ConformanceFailure
+from conformance.checks import REGISTRY, ConformanceFailure
 from conformance.client import HangGuard, RequestStats, TargetError, Throttle, Transcript
 from conformance.config import ConfigError, Settings, load_settings, require_existing_audios, require_identity
 from conformance.redaction import Redactor
@@ -300,11 +300,11 @@ def _failure_reason(text: str) -> str:
 
 
 def _checked_by(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
-    """Where the failing check lives (the deepest frame in ``conformance/checks`` other than ``fail``)."""
-    for entry in reversed(excinfo.traceback):
-        path = str(entry.path)
-        if "/conformance/checks/" in path and entry.name not in ("fail", "__init__"):
-            return f"Checked by {entry.name} ({Path(path).name}:{entry.lineno + 1})"
+    """Where the failing check lives: the deepest registered check in the traceback (helpers such as
+    ``expect_status`` or ``fail`` that checks call are skipped), else the deepest frame in ``conformance/checks``."""
+    frames = [entry for entry in reversed(excinfo.traceback) if "/conformance/checks/" in str(entry.path)]
+    for entry in [e for e in frames if e.name in REGISTRY] + [e for e in frames if e.name not in ("fail", "__init__")]:
+        return f"Checked by {entry.name} ({Path(str(entry.path)).name}:{entry.lineno + 1})"
     entry = excinfo.traceback[0]
     return f"Raised in {entry.name} ({Path(str(entry.path)).name}:{entry.lineno + 1})"
 

@@ -14,7 +14,7 @@ import httpx
 
 from conformance.checks import check, fail
 from conformance.checks.audio import parse_timestamp
-from conformance.checks.http import body_excerpt, json_body
+from conformance.checks.http import body_excerpt, expect_status, json_body, statuses_text
 from conformance.profile import Profile
 
 TTL_TOLERANCE_S = 60.0  # both timestamps come from the target; only its own rounding separates them
@@ -22,9 +22,6 @@ TTL_TOLERANCE_S = 60.0  # both timestamps come from the target; only its own rou
 VOLATILE_MEMBERS = frozenset({"instance", "id", "requestid", "traceid", "correlationid", "timestamp", "time", "date"})
 KEY_FIELDS = ("id", "handle", "alias", "token", "createdAt")
 
-
-def _statuses(statuses: Iterable[int]) -> str:
-    return " or ".join(map(str, sorted(set(statuses))))
 
 
 def _object(requirement: str, response: httpx.Response, status: int, what: str) -> dict[str, Any]:
@@ -83,7 +80,8 @@ def sign_in_refused(response: httpx.Response, statuses: Iterable[int], what: str
     body = json_body(response)
     if response.status_code not in allowed or (isinstance(body, dict) and body.get("token")):
         fail("AUTH-CREDENTIALS-REFUSED", f"sign-in with {what} was not refused",
-             received=f"{response.status_code} {body_excerpt(response)}", expected=f"{_statuses(allowed)}, no token")
+             received=f"{response.status_code} {body_excerpt(response)}",
+             expected=f"{statuses_text(allowed)}, no token")
 
 
 def _comparable(response: httpx.Response) -> object:
@@ -153,10 +151,8 @@ def key_reads_back(response: httpx.Response, created: dict[str, Any]) -> None:
 @check("KEYS-DUPLICATE")
 def duplicate_key_refused(response: httpx.Response, profile: Profile) -> None:
     """A second key with a handle the user already has is refused with the profile's conflict status."""
-    if response.status_code not in profile.conflict_statuses:
-        fail("KEYS-DUPLICATE", "a second key with the same handle was not refused",
-             received=f"{response.status_code} {body_excerpt(response)}",
-             expected=_statuses(profile.conflict_statuses))
+    expect_status("KEYS-DUPLICATE", response, profile.conflict_statuses,
+                  title="a second key with the same handle was not refused")
 
 
 @check("KEYS-REVOKE")
@@ -170,10 +166,8 @@ def key_deleted(response: httpx.Response) -> None:
 @check("KEYS-REVOKE")
 def revoked_token_refused(response: httpx.Response, profile: Profile) -> None:
     """Right after the DELETE, the key's token is refused like an unknown one."""
-    if response.status_code not in profile.unauthenticated_statuses:
-        fail("KEYS-REVOKE", "the token of a deleted key still works",
-             received=f"{response.status_code} {body_excerpt(response)}",
-             expected=_statuses(profile.unauthenticated_statuses))
+    expect_status("KEYS-REVOKE", response, profile.unauthenticated_statuses,
+                  title="the token of a deleted key still works")
 
 
 @check("KEYS-REVOKE")

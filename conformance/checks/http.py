@@ -41,13 +41,20 @@ def json_body(response: httpx.Response) -> Any:
         return None
 
 
-def expect_status(requirement: str, response: httpx.Response, expected: int | Collection[int], what: str) -> None:
-    """Fail ``requirement`` unless the status is one of ``expected``."""
+def statuses_text(statuses: int | Collection[int]) -> str:
+    """``400 or 422``: a set of statuses as a failure's "expected" line."""
+    allowed = {statuses} if isinstance(statuses, int) else set(statuses)
+    return " or ".join(str(s) for s in sorted(allowed))
+
+
+def expect_status(requirement: str, response: httpx.Response, expected: int | Collection[int], what: str = "",
+                  *, title: str | None = None) -> None:
+    """Fail ``requirement`` unless the status is one of ``expected``; ``title`` (default "<what>: unexpected
+    status") says what the wrong status means."""
     allowed = {expected} if isinstance(expected, int) else set(expected)
     if response.status_code not in allowed:
-        want = " or ".join(str(s) for s in sorted(allowed))
-        fail(requirement, f"{what}: unexpected status", received=f"{response.status_code} {body_excerpt(response)}",
-             expected=want)
+        fail(requirement, title or f"{what}: unexpected status",
+             received=f"{response.status_code} {body_excerpt(response)}", expected=statuses_text(allowed))
 
 
 @check("ERR-NO-5XX")

@@ -7,22 +7,25 @@ with what the scenario knows must be there.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
 
 from conformance.checks import check, fail
 from conformance.checks.audio import AUDIO_FIELDS
-from conformance.checks.http import JSON_MEDIA_TYPES, body_excerpt, json_body, media_type
+from conformance.checks.http import (
+    JSON_MEDIA_TYPES,
+    body_excerpt,
+    expect_status,
+    json_body,
+    media_type,
+    statuses_text,
+)
 from conformance.profile import Profile
 
 AWAITING_FILE = "avaitingFile"  # sic: the spelling of every version of the public docs
 DELETE_SUCCESS = (200, 204)  # undocumented capability: a plain success, with or without a body
-
-
-def _statuses(statuses: Iterable[int]) -> str:
-    return " or ".join(map(str, sorted(set(statuses))))
 
 
 def _audio_object(requirement: str, response: httpx.Response, status: int, what: str) -> dict[str, Any]:
@@ -63,10 +66,8 @@ def alias_was_stored(details: httpx.Response, listed: Sequence[dict[str, Any]], 
 @check("PATCH-ALIAS-INVALID")
 def invalid_alias_refused(response: httpx.Response, profile: Profile, what: str) -> None:
     """An alias outside the documented 1–100 characters (or not a string) is refused with the profile's status."""
-    if response.status_code not in profile.invalid_request_statuses:
-        fail("PATCH-ALIAS-INVALID", f"PATCH with {what} was not refused",
-             received=f"{response.status_code} {body_excerpt(response)}",
-             expected=_statuses(profile.invalid_request_statuses))
+    expect_status("PATCH-ALIAS-INVALID", response, profile.invalid_request_statuses,
+                  title=f"PATCH with {what} was not refused")
 
 
 @check("PATCH-ALIAS-INVALID")
@@ -94,7 +95,7 @@ def client_handle_handled(response: httpx.Response, profile: Profile, original: 
         if response.status_code not in profile.invalid_request_statuses:
             fail("PATCH-IMMUTABLE", "a PATCH with a `handle` was not refused",
                  received=f"{response.status_code} {body_excerpt(response)}",
-                 expected=f"{_statuses(profile.invalid_request_statuses)} (profile client_handle = reject)")
+                 expected=f"{statuses_text(profile.invalid_request_statuses)} (profile client_handle = reject)")
         return
     audio = _audio_object("PATCH-IMMUTABLE", response, 200, "a PATCH with a `handle` (profile: ignored)")
     if audio.get("handle") != original:
@@ -106,18 +107,13 @@ def client_handle_handled(response: httpx.Response, profile: Profile, original: 
 @check("DELETE-GONE")
 def delete_succeeded(response: httpx.Response) -> None:
     """DELETE of an existing audio answers success."""
-    if response.status_code not in DELETE_SUCCESS:
-        fail("DELETE-GONE", "DELETE of an existing audio did not succeed",
-             received=f"{response.status_code} {body_excerpt(response)}", expected=_statuses(DELETE_SUCCESS))
+    expect_status("DELETE-GONE", response, DELETE_SUCCESS, title="DELETE of an existing audio did not succeed")
 
 
 @check("DELETE-GONE")
 def gone(response: httpx.Response, profile: Profile, what: str) -> None:
     """After a DELETE, the audio's details, file, and a second DELETE answer the profile's not-found status."""
-    if response.status_code not in profile.deleted_statuses:
-        fail("DELETE-GONE", f"{what} after DELETE still finds the audio",
-             received=f"{response.status_code} {body_excerpt(response)}",
-             expected=_statuses(profile.deleted_statuses))
+    expect_status("DELETE-GONE", response, profile.deleted_statuses, title=f"{what} after DELETE still finds the audio")
 
 
 @check("DELETE-GONE")
@@ -156,10 +152,8 @@ def awaiting_file(response: httpx.Response) -> dict[str, Any]:
 @check("RAW-CREATE-AWAITING")
 def file_not_served_yet(response: httpx.Response, profile: Profile) -> None:
     """`GET .../file` of an audio awaiting its file answers the profile's status (there is nothing to serve)."""
-    if response.status_code not in profile.file_before_upload_statuses:
-        fail("RAW-CREATE-AWAITING", "the file of an audio awaiting it was answered",
-             received=f"{response.status_code} {body_excerpt(response)}",
-             expected=_statuses(profile.file_before_upload_statuses))
+    expect_status("RAW-CREATE-AWAITING", response, profile.file_before_upload_statuses,
+                  title="the file of an audio awaiting it was answered")
 
 
 @check("RAW-UPLOAD")
@@ -179,10 +173,8 @@ def raw_upload_accepted(response: httpx.Response, created: dict[str, Any], profi
 @check("RAW-UPLOAD-ONCE")
 def second_upload_refused(response: httpx.Response, profile: Profile) -> None:
     """An audio that already has its file refuses another one with the profile's conflict status."""
-    if response.status_code not in profile.conflict_statuses:
-        fail("RAW-UPLOAD-ONCE", "a second file for the same audio was not refused",
-             received=f"{response.status_code} {body_excerpt(response)}",
-             expected=_statuses(profile.conflict_statuses))
+    expect_status("RAW-UPLOAD-ONCE", response, profile.conflict_statuses,
+                  title="a second file for the same audio was not refused")
 
 
 @check("RAW-UPLOAD-ONCE")

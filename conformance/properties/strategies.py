@@ -15,15 +15,14 @@ from __future__ import annotations
 
 import base64
 import functools
-import io
 import random
 from dataclasses import dataclass
 
-import av
 import numpy as np
 from hypothesis import strategies as st
 
 from conformance.manifest import ManifestError, MediaCase, expected_verdict, load_manifest
+from conformance.media.encode import encode
 from conformance.profile import Profile
 
 AUDIO_FORMAT = "x-conformance-audio-base64"
@@ -68,20 +67,7 @@ def synthesise(codec: str, rate: int, channels: int, milliseconds: int, seed: in
     t = np.arange(frames, dtype=np.float64) / rate
     pitch = 180.0 + 220.0 * rng.random()
     signal = 0.4 * np.sin(2 * np.pi * pitch * t * (1 + 0.5 * t)) + 0.02 * rng.standard_normal(frames)
-    layout = "mono" if channels == 1 else "stereo"
-    planes = np.stack([signal * (1.0 - 0.2 * c) for c in range(channels)]).astype(np.float32)
-    buf = io.BytesIO()
-    with av.open(buf, mode="w", format=container, options={"fflags": "+bitexact"}) as out:
-        stream = out.add_stream(encoder, rate=rate, layout=layout)
-        stream.codec_context.flags |= av.codec.context.Flags.bitexact
-        frame = av.AudioFrame.from_ndarray(planes, format="fltp", layout=layout)
-        frame.sample_rate = rate
-        frame.pts = 0
-        for packet in stream.encode(frame):
-            out.mux(packet)
-        for packet in stream.encode(None):
-            out.mux(packet)
-    return buf.getvalue()
+    return encode(signal.astype(np.float32), rate, container=container, codec=encoder, channels=channels)
 
 
 def corpus_rows(profile: Profile) -> list[MediaCase]:
