@@ -15,7 +15,7 @@ import shlex
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
@@ -49,6 +49,48 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The one write a read-only run still makes: exchanging credentials for a session token.
 SIGN_IN = ("POST", "auth/credentials")
 _RETRY_BACKOFF_S = 0.2
+TOTAL_TIMEOUT_FACTOR = 6
+"""A whole exchange (sending the body, waiting, reading the answer) may take this many ``timeout``s: each wait
+is bounded by ``timeout`` itself, and this bounds a target that trickles its answer a byte at a time (every wait
+short, the whole endless) while leaving room for a large upload over a slow link."""
+
+
+class TotalTimeout(httpx.ReadTimeout):
+    """The answer kept coming, too slowly: the exchange exceeded its total deadline."""
+
+
+class _DeadlineStream(httpx.SyncByteStream):
+    """A response body that stops being read once the exchange's deadline has passed."""
+
+    def __init__(self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request) -> None:
+        self._stream, self._deadline, self._request = stream, deadline, request
+
+    def __iter__(self) -> Iterator[bytes]:
+        for chunk in self._stream:
+            if time.monotonic() > self._deadline:
+                raise TotalTimeout("the answer did not finish in time", request=self._request)
+            yield chunk
+
+    def close(self) -> None:
+        self._stream.close()
+
+
+class DeadlineTransport(httpx.BaseTransport):
+    """The HTTP transport with a total deadline per exchange (httpx bounds each wait, not the whole)."""
+
+    def __init__(self, inner: httpx.BaseTransport, total_s: float) -> None:
+        self._inner, self._total_s = inner, total_s
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        deadline = time.monotonic() + self._total_s
+        response = self._inner.handle_request(request)
+        assert isinstance(response.stream, httpx.SyncByteStream)
+        return httpx.Response(status_code=response.status_code, headers=response.headers,
+                              stream=_DeadlineStream(response.stream, deadline, request),
+                              extensions=response.extensions)
+
+    def close(self) -> None:
+        self._inner.close()
 
 
 class Throttle:
@@ -305,8 +347,9 @@ class ApiClient:
             headers["Authorization"] = authorization
         elif token is not None:
             headers["Authorization"] = f"Bearer {token}"
+        transport = DeadlineTransport(httpx.HTTPTransport(verify=tls_context()), timeout * TOTAL_TIMEOUT_FACTOR)
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout),
-                                  follow_redirects=False, verify=tls_context())
+                                  follow_redirects=False, transport=transport)
 
     @property
     def hang_guard(self) -> HangGuard:
@@ -340,9 +383,12 @@ class ApiClient:
             try:
                 response = self._http.request(method, path.lstrip("/"), content=content, headers=headers,
                                               params=params)
-            except httpx.TimeoutException:
+            except httpx.TimeoutException as exc:
                 self._hang_guard.timed_out(operation)
                 self._stats.timed_out()
+                if isinstance(exc, TotalTimeout):
+                    raise TargetError(f"{method} {self.base_url}{path} did not finish answering within "
+                                      f"{self.timeout * TOTAL_TIMEOUT_FACTOR:g} s") from None
                 raise TargetError(f"{method} {self.base_url}{path} did not answer within {self.timeout:g} s") from None
             except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
                 if safe and not last:

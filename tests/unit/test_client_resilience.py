@@ -62,6 +62,18 @@ class ScriptedTarget:
                     target.release.wait(30)
                     self.close_connection = True
                     return
+                if action[0] == "trickle":  # a byte at a time: every wait short, the whole endless
+                    self.send_response(200)
+                    self.send_header("Content-Length", "100000")
+                    self.end_headers()
+                    while not target.release.wait(0.02):
+                        try:
+                            self.wfile.write(b"x")
+                            self.wfile.flush()
+                        except OSError:
+                            break
+                    self.close_connection = True
+                    return
                 body = json.dumps({"received": key}).encode()
                 self.send_response(action[1])
                 for name, value in {"Content-Type": "application/json", "Server-Timing": "app;dur=2.5",
@@ -163,6 +175,15 @@ def test_a_timeout_is_never_retried(target: ScriptedTarget) -> None:
     with pytest.raises(TargetError, match="did not answer within 0.3 s"):
         client(target, retries=2, timeout=0.3, stats=stats).get_user()
     assert target.received["GET /v1/user"] == 1 and stats.as_dict()["timeouts"] == 1
+
+
+def test_an_answer_trickling_forever_ends_at_the_total_deadline(target: ScriptedTarget) -> None:
+    """Each byte comes well within the timeout, so only the exchange's total deadline (6 timeouts) ends it."""
+    target.scripts["GET /v1/user"].append(("trickle",))
+    stats = RequestStats()
+    with pytest.raises(TargetError, match="did not finish answering within 1.2 s"):
+        client(target, timeout=0.2, stats=stats).get_user()
+    assert stats.as_dict()["timeouts"] == 1 and target.received["GET /v1/user"] == 1
 
 
 def test_a_target_that_stops_answering_fails_every_later_call_at_once(target: ScriptedTarget) -> None:
