@@ -267,6 +267,12 @@ def _verdict(code: int, reports: Path, target: str | None) -> int:
     report = reports / "report.html"
     notes = [f"{len(summary[k])} {k}" for k in ("warnings", "waived") if summary.get(k)]
     extra = f" ({', '.join(notes)})" if notes else ""
+    if summary.get("read_only"):  # a smoke check of existing audios: no level, nothing was uploaded
+        outcome = ("PASSED" if summary.get("verdict") == "conforms"
+                   else f"FAILED ({', '.join(summary.get('failed_requirements', [])) or 'undecided checks'})")
+        print(f"READ-ONLY CHECK {outcome}: {checked} checks against {where}, nothing written{extra} "  # noqa: T201
+              f"(report: {report})")
+        return EXIT_CONFORMS if summary.get("verdict") == "conforms" else EXIT_NONCONFORMING
     if summary.get("verdict") == "conforms":
         level = summary.get("level") or "none"
         print(f"CONFORMS, level {level}: {checked} checks passed against {where}{extra} (report: {report})")  # noqa: T201

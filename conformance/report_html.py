@@ -58,6 +58,10 @@ def certification_html(state: RunState) -> str:
     colour = _COLOURS["pass" if result.conforms else "fail"]
     headline = (f"CONFORMS, level {escape(result.level or 'none')}" if result.conforms
                 else f"DOES NOT CONFORM: fails {escape(', '.join(result.failed) or 'no requirement outright')}")
+    if state.read_only:  # a smoke check of existing audios certifies no level: nothing was uploaded
+        headline = ("READ-ONLY CHECK PASSED" if result.conforms else
+                    f"READ-ONLY CHECK FAILED: {escape(', '.join(result.failed) or 'no requirement outright')}")
+        headline += " (not a certification: nothing was written)"
     rows = "".join(
         f'<tr><td><code>{escape(rid)}</code></td><td>{v["level"]}</td><td>{escape(v["tier"])}</td>'
         f'<td style="color:{_COLOURS.get(v["outcome"], "#000")};font-weight:bold">{escape(v["outcome"])}</td>'

@@ -100,7 +100,8 @@ def test_a_read_only_run_sends_no_write(shared: tuple[EmbeddedServer, Path], tmp
     before = len(_requests(log))
     result = conformance("run", "--config", str(server.config_path), "--reports", str(tmp_path), "--read-only")
     assert result.returncode == 0, result.stdout[-3000:]
-    assert "CONFORMS" in result.stdout
+    assert "READ-ONLY CHECK PASSED" in result.stdout and "nothing written" in result.stdout
+    assert "READ-ONLY CHECK PASSED" in (tmp_path / "report.html").read_text(encoding="utf-8")
     sent = _requests(log, before)
     assert sent, "the read-only run sent nothing at all"
     writes = [r for r in sent if r["method"] not in READS and r["path"] != "/v1/auth/credentials"]
@@ -166,3 +167,13 @@ def test_a_target_that_stops_answering_mid_run_ends_with_a_clear_verdict(tmp_pat
     assert any("stopped answering" in reason for reason in reasons)
     assert summary["requests"]["timeouts"] <= 4 + 2  # four in a row, plus those already in flight on other clients
     assert summary["leaks"], "what the run created could not be deleted: reported as leaks"
+
+
+@pytest.mark.parametrize(("fault", "requirement"), [("foreign-space-readable", "ACCESS-FOREIGN-DENIED"),
+                                                    ("wav-stereo", "WAV-FORMAT"),
+                                                    ("auth-missing-accepted", "AUTH-MISSING-401")])
+def test_a_read_only_run_still_fails_a_faulty_target(tmp_path: Path, fault: str, requirement: str) -> None:
+    """The read-only checks are real checks: a planted fault fails them, by its own requirement."""
+    result = conformance("run", "--read-only", "--reports", str(tmp_path), "--reference-fault", fault)
+    assert result.returncode == 1, result.stdout[-3000:]
+    assert f"READ-ONLY CHECK FAILED ({requirement}" in result.stdout.strip().splitlines()[-1]
