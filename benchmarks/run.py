@@ -85,7 +85,7 @@ class Server:
     token: str
 
     def records(self) -> list[dict]:
-        lines = self.timing_log.read_text(encoding="utf-8").splitlines()
+        lines = self.timing_log.read_text(encoding="utf-8").split("\n")[:-1]  # JSON lines end in \n only
         return [json.loads(line) for line in lines if line]
 
 

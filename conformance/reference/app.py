@@ -51,7 +51,7 @@ class TimingLog:
 
     def write(self, *, ts: float, method: str, path: str, status: int, duration_ms: float) -> None:
         record = {"ts": round(ts, 6), "method": method, "path": path, "status": status, "duration_ms": duration_ms}
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n"
+        line = json.dumps(record, separators=(",", ":")) + "\n"  # ASCII: no U+2028 or NEL can split a line
         with self._lock:
             self._file.write(line)
 

@@ -35,7 +35,7 @@ def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmbeddedS
 
 
 def _requests(log: Path, since: int = 0) -> list[dict]:
-    return [json.loads(line) for line in log.read_text(encoding="utf-8").splitlines()[since:]]
+    return [json.loads(line) for line in log.read_text(encoding="utf-8").split("\n")[:-1][since:]]
 
 
 def _outcomes(reports: Path) -> dict[str, str]:

@@ -15,7 +15,7 @@ FIELDS = {"ts", "method", "path", "status", "duration_ms"}
 
 
 def _records(path: Path) -> list[dict]:
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8").split("\n")[:-1]  # JSON lines end in \n only
     records = [json.loads(line) for line in lines]
     assert all(set(record) == FIELDS for record in records), records
     return records
@@ -98,3 +98,17 @@ def test_unwritable_timing_log_is_one_line_exit_2(tmp_path):
     assert result.returncode == 2
     assert "timing log" in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.stderr
+
+
+def test_odd_characters_in_a_path_stay_on_one_line(tmp_path, spawn):
+    """A fuzzer's handle may hold NEL, U+2028 or a lone surrogate: still one ASCII JSON line per request."""
+    log = tmp_path / "timing.jsonl"
+    ref = spawn(tmp_path, extra=("--timing-log", str(log)))
+    already = len(_records(log))
+    odd = "a%C2%85b%E2%80%A8c%ED%A0%80d%1Ce"  # NEL, LINE SEPARATOR, an encoded lone surrogate, FS
+    response = ref.client().get(f"spaces/alice/main/audios/{odd}")
+    assert response.status_code < 500
+    raw = log.read_bytes()
+    assert raw.isascii()
+    records = _records(log)[already:]
+    assert len(records) == 1 and records[0]["path"].startswith("/v1/spaces/alice/main/audios/a")
