@@ -26,7 +26,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="conformance", description="Voice API conformance suite")
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="certify a target (default: the embedded reference server)",
-                              description="Certify a target. Unknown options are passed to pytest (e.g. -k, -x).")
+                              description="Certify a target. Unknown options are passed to pytest "
+                              "(e.g. -k, -x, or -n auto for parallel workers).")
     run.add_argument("--target", metavar="URL", help="base URL of the target, e.g. https://staging.example/v1")
     run.add_argument("--config", metavar="FILE", help="suite configuration (TOML); env CONFORMANCE_CONFIG")
     run.add_argument("--budget", choices=("quick", "nightly"), help="run budget (default from config: quick)")
