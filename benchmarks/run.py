@@ -35,13 +35,13 @@ import numpy as np
 
 from conformance.reference import media
 from conformance.reference.settings import Limits
+from conformance.target import embedded_reference
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 CONFORMANCE = Path(sys.executable).parent / "conformance"
 RESULTS_JSON, RESULTS_MD, README = HERE / "results.json", HERE / "RESULTS.md", HERE / "README.md"
 TABLE_START, TABLE_END = "<!-- results:start -->", "<!-- results:end -->"
-START_DEADLINE_S = 30.0
 #: (label, container, codec, sample rate, channels) of the conversion figure's inputs, 30 s each
 CONVERSION_INPUTS = (
     ("wav", "wav", "pcm_s16le", 48000, 2),
@@ -78,7 +78,7 @@ def say(message: str) -> None:
 # -- reference servers ------------------------------------------------------------------------------------------
 @dataclass
 class Server:
-    process: subprocess.Popen
+    pid: int
     config: Path
     timing_log: Path
     base_url: str
@@ -91,28 +91,13 @@ class Server:
 
 @contextlib.contextmanager
 def server(workdir: Path) -> Iterator[Server]:
-    """A reference server on a free port with a fresh database and a timing log; terminated on exit."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    config, log = workdir / "target.toml", workdir / "timing.jsonl"
-    command = [sys.executable, "-m", "conformance.reference", "serve", "--port", "0", "--db", str(workdir / "ref.db"),
-               "--write-config", str(config), "--timing-log", str(log)]
-    with (workdir / "server.log").open("wb") as stderr:
-        process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=stderr)
-    try:
-        deadline = time.monotonic() + START_DEADLINE_S
-        while not config.exists():
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"reference server did not start: {(workdir / 'server.log').read_text()[-2000:]}")
-            time.sleep(0.05)
-        settings = tomllib.loads(config.read_text(encoding="utf-8"))
-        yield Server(process, config, log, settings["base_url"], settings["actors"]["primary"]["token"])
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=5)
+    """A reference server on a free port with a fresh database and a timing log, started and stopped as the suite
+    starts its embedded one (``conformance.target.embedded_reference``)."""
+    log = workdir / "timing.jsonl"
+    with embedded_reference(workdir, server_args=["--timing-log", str(log)]) as running:
+        settings = tomllib.loads(running.config_path.read_text(encoding="utf-8"))
+        token = settings["actors"]["primary"]["token"]
+        yield Server(running.pid, running.config_path, log, settings["base_url"], token)
 
 
 def run_suite(reports: Path, *args: str) -> tuple[float, str]:
@@ -300,16 +285,16 @@ def figure_memory(tmp: Path) -> list[Figure]:
             warm = client.post("spaces/alice/main/audios", json={"file": base64.b64encode(wav_file(rate, 2, rate))
                                                                  .decode("ascii")})
             assert warm.status_code == 201, warm.text  # first-use allocations are not the upload's
-            before = memory_of(ref.process.pid)
+            before = memory_of(ref.pid)
             try:
-                Path(f"/proc/{ref.process.pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
+                Path(f"/proc/{ref.pid}/clear_refs").write_text("5")  # resets VmHWM to the current RSS
                 reset = True
             except OSError:
                 reset = False
             started = time.perf_counter()
             response = client.post("spaces/alice/main/audios", content=body)
             client_wall = time.perf_counter() - started
-        after = memory_of(ref.process.pid)
+        after = memory_of(ref.pid)
     assert response.status_code == 201, response.text[:300]
     server_ms = float(response.headers["Server-Timing"].split("dur=")[1])
     growth = after["VmHWM"] - before["VmRSS"]
