@@ -134,16 +134,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     # cleaned here, not by allure-pytest: under xdist each worker would clean it while others already write
     shutil.rmtree(reports / "allure-results", ignore_errors=True)
     pytest_args = [
-        str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS), "-p", "conformance.plugin",
-        f"--html={reports / 'report.html'}", "--self-contained-html", f"--junitxml={reports / 'junit.xml'}",
-        f"--alluredir={reports / 'allure-results'}", f"--reports-dir={reports}",
+        *_pytest_args(args, reports), f"--html={reports / 'report.html'}", "--self-contained-html",
+        f"--junitxml={reports / 'junit.xml'}", f"--alluredir={reports / 'allure-results'}",
     ]
-    if args.read_only:
-        pytest_args.append("--read-only")
-    for option, value in (("--conformance-config", args.config), ("--target", args.target),
-                          ("--budget", args.budget), ("--seed", args.seed), ("--waivers", args.waivers)):
-        if value is not None:
-            pytest_args += [option, str(value)]
+    if args.waivers is not None:
+        pytest_args += ["--waivers", args.waivers]
     for fault in args.reference_fault:
         pytest_args += ["--reference-fault", fault]
     import pytest
@@ -152,19 +147,25 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     return _verdict(code, reports, settings.base_url)
 
 
-def run_plan(args: argparse.Namespace, settings: Any, reports: Path, extra: list[str]) -> int:
-    """Collect without running: print every check with its requirement ids and whether it writes, and write
-    ``plan.json``. Nothing is sent; the embedded server is not started."""
-    import pytest
-
+def _pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
+    """The scenarios with this package's plugin and ini, and the run options a run and a plan share."""
     pytest_args = [str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS),
-                   "-p", "conformance.plugin", "--collect-only", "-q", f"--reports-dir={reports}"]
+                   "-p", "conformance.plugin", f"--reports-dir={reports}"]
     for option, value in (("--conformance-config", args.config), ("--target", args.target),
                           ("--budget", args.budget), ("--seed", args.seed)):
         if value is not None:
             pytest_args += [option, str(value)]
     if args.read_only:
         pytest_args.append("--read-only")
+    return pytest_args
+
+
+def run_plan(args: argparse.Namespace, settings: Any, reports: Path, extra: list[str]) -> int:
+    """Collect without running: print every check with its requirement ids and whether it writes, and write
+    ``plan.json``. Nothing is sent; the embedded server is not started."""
+    import pytest
+
+    pytest_args = [*_pytest_args(args, reports), "--collect-only", "-q"]
     with contextlib.redirect_stdout(io.StringIO()):
         code = int(pytest.main(pytest_args + extra))
     try:

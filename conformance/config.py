@@ -193,8 +193,8 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     retries = data.get("retries", 2)
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
         raise ConfigError(f"'retries' must be an integer in [0, 10], got {retries!r}")
-    retry_after_cap = _seconds(data, "retry_after_cap", 30.0, upper=600)
-    rate_limit = _seconds(data, "rate_limit", 0.0, upper=10_000)
+    retry_after_cap = _bounded(data, "retry_after_cap", 30.0, upper=600)
+    rate_limit = _bounded(data, "rate_limit", 0.0, upper=10_000)
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
     existing = _existing_audios(_table(data, "read_only", ("audios",)), spaces)
@@ -209,7 +209,7 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     )
 
 
-def _seconds(data: Mapping[str, Any], key: str, default: float, *, upper: float) -> float:
+def _bounded(data: Mapping[str, Any], key: str, default: float, *, upper: float) -> float:
     """A non-negative number (seconds, or requests per second) no larger than ``upper``."""
     value = data.get(key, default)
     if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= upper:

@@ -82,10 +82,19 @@ class PropertyRun:
 
     def call(self, case: Case, *, headers: dict[str, str] | None = None) -> Response:
         """Send ``case`` and record what it created (no judgement yet)."""
-        self.checks.before_call(case)
+        self.before(case)
         response = self.send(case, lambda: case.call(headers=headers))
         self.checks.after_call(case, response)
         return response
+
+    def before(self, case: Case) -> None:
+        """The checks' bookkeeping before a call; a target known to have stopped answering ends the test as
+        undecided (remembered, since hypothesis may report the aborted run as something else)."""
+        try:
+            self.checks.before_call(case)
+        except TargetError as exc:
+            self.undecided = exc
+            raise
 
     def send(self, case: Case, call: Callable[[], Response]) -> Response:
         """Make ``call``; a timeout counts for the run's hang guard and leaves the test undecided (``TargetError``),
@@ -151,11 +160,7 @@ class PropertyRun:
 
         class Machine(base):  # type: ignore[misc, valid-type]
             def before_call(self, case: Case) -> None:
-                try:
-                    run.checks.before_call(case)
-                except TargetError as exc:
-                    run.undecided = exc
-                    raise
+                run.before(case)
 
             def call(self, case: Case, **kwargs: Any) -> Response:
                 return run.send(case, lambda: super(Machine, self).call(case, **kwargs))

@@ -81,18 +81,22 @@ class Existing:
         return response
 
 
-_cache: dict[ExistingAudio, Existing] = {}
+@pytest.fixture(scope="session")
+def existing_reads() -> dict[ExistingAudio, Existing]:
+    """Each named audio with what reading it gave, for the run (every check of it shares the answers)."""
+    return {}
 
 
 @pytest.fixture
-def existing(request: pytest.FixtureRequest, space_for: Callable[[str], Space]) -> Existing:
+def existing(request: pytest.FixtureRequest, space_for: Callable[[str], Space],
+             existing_reads: dict[ExistingAudio, Existing]) -> Existing:
     """The named audio (skips as disabled when the configuration names none)."""
     audio: ExistingAudio | None = request.param
     if audio is None:
         pytest.skip("disabled: no [read_only] audios in the configuration")
-    if audio not in _cache:
-        _cache[audio] = Existing(audio=audio, space=space_for(audio.space))
-    return _cache[audio]
+    if audio not in existing_reads:
+        existing_reads[audio] = Existing(audio=audio, space=space_for(audio.space))
+    return existing_reads[audio]
 
 
 def _details(existing: Existing, client: ApiClient) -> dict[str, Any]:

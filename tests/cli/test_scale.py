@@ -6,6 +6,7 @@ Every run is the ``conformance`` command in a subprocess against a reference ser
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from conformance.target import EmbeddedServer, embedded_reference
@@ -177,3 +179,33 @@ def test_a_read_only_run_still_fails_a_faulty_target(tmp_path: Path, fault: str,
     result = conformance("run", "--read-only", "--reports", str(tmp_path), "--reference-fault", fault)
     assert result.returncode == 1, result.stdout[-3000:]
     assert f"READ-ONLY CHECK FAILED ({requirement}" in result.stdout.strip().splitlines()[-1]
+
+
+FIXTURE = "wav-pcm16-16k-mono"
+
+
+@pytest.mark.parametrize("fault", [None, "silent-wav"])
+def test_a_read_only_run_compares_an_audio_named_with_its_fixture(tmp_path: Path, fault: str | None) -> None:
+    """With `media` named, the existing audio's WAV must be that fixture's sound: a server serving silence fails."""
+    with embedded_reference(tmp_path / "ref", faults=[fault] if fault else []) as server:
+        settings = tomllib.loads(server.config_path.read_text(encoding="utf-8"))
+        media = Path(__file__).resolve().parents[2] / "fixtures" / "media" / f"{FIXTURE}.wav"
+        body = {"file": base64.b64encode(media.read_bytes()).decode(),
+                "alias": "uploaded-before-the-smoke-check"}
+        created = httpx.post(f"{settings['base_url']}/spaces/alice/main/audios", json=body, timeout=30,
+                             headers={"Authorization": f"Bearer {settings['actors']['primary']['token']}"})
+        assert created.status_code == 201, created.text
+        config = tmp_path / "named.toml"
+        config.write_text(server.config_path.read_text(encoding="utf-8").split("[read_only]")[0] + "[read_only]\n"
+                          f'audios = [{{ space = "primary", handle = "{created.json()["handle"]}", '
+                          f'media = "{FIXTURE}" }}]\n', encoding="utf-8")
+        result = conformance("run", "--config", str(config), "--read-only", "--reports", str(tmp_path / "r"))
+    summary = json.loads((tmp_path / "r" / "certification.json").read_text(encoding="utf-8"))
+    same_sound = [t for t in summary["tests"] if "test_existing_file_is_same_sound" in t["nodeid"]]
+    if fault is None:
+        assert result.returncode == 0, result.stdout[-3000:]
+        assert [t["outcome"] for t in same_sound] == ["passed"]
+    else:
+        assert result.returncode == 1
+        assert [t["outcome"] for t in same_sound] == ["failed"]
+        assert "WAV-SAME-SOUND" in summary["failed_requirements"]
