@@ -1,4 +1,4 @@
-"""Speed, scale and memory figures of the suite and the reference server (issue #8), measured in one run.
+"""Speed, scale and memory figures of the suite and the reference server (issues #8 and #14), measured in one run.
 
     .venv/bin/python benchmarks/run.py            # a few minutes; writes results.json, RESULTS.md, README table
     .venv/bin/python benchmarks/run.py --only b,c # some figures only; prints them, writes nothing
@@ -39,6 +39,7 @@ from conformance.target import embedded_reference
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
+sys.path.insert(0, str(REPO))  # the hostile-target kit lives with the project's tests (tests/hostile/kit.py)
 CONFORMANCE = Path(sys.executable).parent / "conformance"
 RESULTS_JSON, RESULTS_MD, README = HERE / "results.json", HERE / "RESULTS.md", HERE / "README.md"
 TABLE_START, TABLE_END = "<!-- results:start -->", "<!-- results:end -->"
@@ -328,6 +329,43 @@ def figure_properties(tmp: Path) -> list[Figure]:
                    detail=detail)]
 
 
+# -- e. the suite against hostile targets (issue #14) -------------------------------------------------------------
+HOSTILE_TIMEOUT_S = 2.0  # per wait; a whole exchange may take 6 of them (so a trickling answer costs 12 s)
+HOSTILE_RSS_GOAL = 1 << 30
+
+
+def figure_hostile(tmp: Path) -> list[Figure]:
+    """A whole quick run per behaviour of the kit, against a front for one reference server: wall time and the
+    suite's peak RSS (``wait4``), with a catcher on another origin counting the tokens it receives."""
+    from tests.hostile.kit import BEHAVIOURS, FORWARD_ONLY, Catcher, Front, front_config, run_suite
+
+    figures = []
+    with server(tmp / "e-server") as ref:
+        for behaviour in (FORWARD_ONLY, *BEHAVIOURS.values()):
+            name = behaviour.name
+            workdir = tmp / f"e-{name}"
+            workdir.mkdir()
+            front = Front(upstream=ref.base_url, behaviour=behaviour)
+            with Catcher().running() as catcher, front.running():
+                front.catcher = catcher
+                config = front_config(ref.config, front, workdir / "front.toml", timeout=HOSTILE_TIMEOUT_S)
+                run = run_suite("run", "--budget", "quick", "--config", str(config), "--reports",
+                                str(workdir / "reports"), timeout=1200, kill_rss=4 << 30, cwd=REPO)
+            rss_mib = run.peak_rss / 2**20
+            verdict = run.verdict.split(" (report:")[0]
+            detail = {"behaviour": behaviour.summary,
+                      "wall_s": round(run.wall_s, 1), "peak_rss_mib": round(rss_mib), "exit": run.returncode,
+                      "killed": run.killed, "tokens_caught": len(catcher.authorizations), "misbehaved": front.hits,
+                      "verdict": verdict[:300]}
+            say(f"e. {name}: {run.wall_s:.1f} s, peak RSS {rss_mib:.0f} MiB, exit {run.returncode}, "
+                f"{len(catcher.authorizations)} tokens caught, {front.hits} answers misbehaved; {verdict[:120]}")
+            met = run.peak_rss <= HOSTILE_RSS_GOAL and not run.killed and not catcher.authorizations
+            figures.append(Figure(f"e.{name}", f"Hostile `{name}`: quick run {run.wall_s:.0f} s, "
+                                  f"{len(catcher.authorizations)} tokens caught; suite peak RSS", rss_mib, "MiB",
+                                  "≤ 1 GiB, 0 tokens", met, detail))
+    return figures
+
+
 # -- output -------------------------------------------------------------------------------------------------------
 def table(figures: list[Figure]) -> str:
     rows = ["| Figure | Value | Goal | Met? |", "|---|---|---|---|"]
@@ -355,12 +393,12 @@ def write_outputs(figures: list[Figure], started: datetime, seconds: float) -> N
         f"{README.relative_to(REPO)}")
 
 
-FIGURES = {"a": figure_run, "b": figure_conversion, "c": figure_memory, "d": figure_properties}
+FIGURES = {"a": figure_run, "b": figure_conversion, "c": figure_memory, "d": figure_properties, "e": figure_hostile}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a b c d); writes nothing")
+    parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a b c d e); writes nothing")
     args = parser.parse_args(argv)
     chosen = [key for key in args.only.split(",") if key] or list(FIGURES)
     unknown = set(chosen) - set(FIGURES)

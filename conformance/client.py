@@ -2,30 +2,43 @@
 
 Every request has a deadline (the configured timeout), so a target that hangs costs one timeout per affected
 check, never the run. Transport problems become ``TargetError`` with one sentence; checks turn them into failures.
+Every request goes through ``conformance.transport.GuardedTransport``: to the target's origin only, redirects
+followed only within it, every answer bounded (tested against tests/hostile/); what it finds fails its own requirement
+(``conformance.checks.transport``) and reaches the transcript like any answered exchange.
 """
 
 from __future__ import annotations
 
 import email.utils
-import functools
 import json
-import os
 import re
 import shlex
-import ssl
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
-import certifi
 import httpx
 
 from conformance import __version__
+from conformance.checks.transport import Seen, TransportFailure
 from conformance.config import Actor, Space
 from conformance.redaction import Redactor
+from conformance.transport import (  # noqa: F401 - re-exported: callers import them here
+    GuardedTransport,
+    RefusedToSend,
+    ResponseLimits,
+    TotalTimeout,
+    guarded_session,
+    tls_context,
+)
+
+if TYPE_CHECKING:
+    import requests
+
+    from conformance.config import Settings
 
 USER_AGENT = f"voice-api-conformance/{__version__}"
 BODY_EXCERPT = 600
@@ -50,47 +63,10 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SIGN_IN = ("POST", "auth/credentials")
 _RETRY_BACKOFF_S = 0.2
 TOTAL_TIMEOUT_FACTOR = 6
-"""A whole exchange (sending the body, waiting, reading the answer) may take this many ``timeout``s: each wait
-is bounded by ``timeout`` itself, and this bounds a target that trickles its answer a byte at a time (every wait
-short, the whole endless) while leaving room for a large upload over a slow link."""
-
-
-class TotalTimeout(httpx.ReadTimeout):
-    """The answer kept coming, too slowly: the exchange exceeded its total deadline."""
-
-
-class _DeadlineStream(httpx.SyncByteStream):
-    """A response body that stops being read once the exchange's deadline has passed."""
-
-    def __init__(self, stream: httpx.SyncByteStream, deadline: float, request: httpx.Request) -> None:
-        self._stream, self._deadline, self._request = stream, deadline, request
-
-    def __iter__(self) -> Iterator[bytes]:
-        for chunk in self._stream:
-            if time.monotonic() > self._deadline:
-                raise TotalTimeout("the answer did not finish in time", request=self._request)
-            yield chunk
-
-    def close(self) -> None:
-        self._stream.close()
-
-
-class DeadlineTransport(httpx.BaseTransport):
-    """The HTTP transport with a total deadline per exchange (httpx bounds each wait, not the whole)."""
-
-    def __init__(self, inner: httpx.BaseTransport, total_s: float) -> None:
-        self._inner, self._total_s = inner, total_s
-
-    def handle_request(self, request: httpx.Request) -> httpx.Response:
-        deadline = time.monotonic() + self._total_s
-        response = self._inner.handle_request(request)
-        assert isinstance(response.stream, httpx.SyncByteStream)
-        return httpx.Response(status_code=response.status_code, headers=response.headers,
-                              stream=_DeadlineStream(response.stream, deadline, request),
-                              extensions=response.extensions)
-
-    def close(self) -> None:
-        self._inner.close()
+"""A whole exchange (sending the body, waiting for and reading the headers and the answer) may take this many
+``timeout``s: each wait is bounded by ``timeout`` itself, and this bounds a target that trickles its answer, or
+its headers, a byte at a time (every wait short, the whole endless) while leaving room for a large upload over a
+slow link."""
 
 
 class Throttle:
@@ -199,10 +175,21 @@ class Exchange:
     response_headers: list[tuple[str, str]]
     response_body: bytes
     elapsed_s: float
+    redirects: tuple[str, ...] = ()  # earlier URLs of this exchange, redirected (within the origin) to ``url``
+    stopped: str = ""  # why the answer was not read to its end (the transport's finding), if it was not
+
+    @classmethod
+    def stopped_by(cls, failure: TransportFailure, request_body: bytes = b"") -> Exchange:
+        """An exchange the transport stopped: what was read of it, and why reading stopped."""
+        seen: Seen = failure.seen
+        return cls(method=seen.method, url=seen.url, request_headers=seen.request_headers, request_body=request_body,
+                   status=seen.status, response_headers=seen.response_headers, response_body=seen.body_head,
+                   elapsed_s=seen.elapsed_s, redirects=seen.redirects, stopped=failure.title)
 
     def render(self, redact: Redactor) -> str:
         """A short, redacted transcript: request line, status, headers, body excerpts and a curl repro."""
-        lines = [f"> {self.method} {self.url}"]
+        lines = [f"> {self.method} {url} (redirected)" for url in self.redirects]
+        lines.append(f"> {self.method} {self.url}")
         lines += [f"> {k}: {v}" for k, v in redact.headers(self.request_headers)]
         if self.request_body:
             lines.append(f"> [{len(self.request_body)} bytes] {_excerpt(self.request_body, 200)}")
@@ -210,6 +197,8 @@ class Exchange:
         lines += [f"< {k}: {v}" for k, v in redact.headers(self.response_headers)]
         if self.response_body:
             lines.append(f"< [{len(self.response_body)} bytes] {_excerpt(self.response_body)}")
+        if self.stopped:
+            lines.append(f"< [{self.stopped}]")
         lines.append(f"$ {self.curl()}")
         return redact("\n".join(lines))
 
@@ -300,11 +289,11 @@ class HangGuard:
             self._in_a_row = 0
 
 
-@functools.cache
-def tls_context() -> ssl.SSLContext:
-    """One TLS context for every client of the run: loading the CA bundle costs tens of milliseconds per client,
-    and the suite makes one client per actor and per credential case (``SSL_CERT_FILE`` is honoured)."""
-    return ssl.create_default_context(cafile=os.environ.get("SSL_CERT_FILE") or certifi.where())
+def transport_options(settings: Settings) -> dict[str, Any]:
+    """The configuration's transport rules as client options: response limits (from the profile, or
+    ``max_response_bytes``) and whether plain http may carry a token to a non-loopback host."""
+    return {"limits": ResponseLimits.for_profile(settings.profile, settings.max_response_bytes),
+            "allow_insecure_http": settings.allow_insecure_http}
 
 
 def space_path(space: Space) -> str:
@@ -330,6 +319,8 @@ class ApiClient:
         retries: int = 0,
         retry_after_cap: float = 30.0,
         read_only: bool = False,
+        limits: ResponseLimits | None = None,
+        allow_insecure_http: bool = False,
     ) -> None:
         self.base_url = base_url.rstrip("/") + "/"
         self.timeout = timeout
@@ -347,9 +338,11 @@ class ApiClient:
             headers["Authorization"] = authorization
         elif token is not None:
             headers["Authorization"] = f"Bearer {token}"
-        transport = DeadlineTransport(httpx.HTTPTransport(verify=tls_context()), timeout * TOTAL_TIMEOUT_FACTOR)
+        # redirects are followed by the transport, within the target's origin only
+        self._transport = GuardedTransport(origin=self.base_url, total_s=timeout * TOTAL_TIMEOUT_FACTOR,
+                                           limits=limits, allow_insecure_http=allow_insecure_http)
         self._http = httpx.Client(base_url=self.base_url, headers=headers, timeout=httpx.Timeout(timeout),
-                                  follow_redirects=False, transport=transport)
+                                  follow_redirects=False, transport=self._transport)
 
     @property
     def hang_guard(self) -> HangGuard:
@@ -359,6 +352,11 @@ class ApiClient:
     def close(self) -> None:
         """Release connections."""
         self._http.close()
+
+    def requests_session(self) -> requests.Session:
+        """A ``requests`` session through this client's transport (origin, redirects, bounds, deadline): the
+        property runs hand it to schemathesis, whose calls then obey the rules of the suite's own."""
+        return guarded_session(self._transport, self.timeout)
 
     def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
                 headers: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None) -> httpx.Response:
@@ -390,6 +388,10 @@ class ApiClient:
                     raise TargetError(f"{method} {self.base_url}{path} did not finish answering within "
                                       f"{self.timeout * TOTAL_TIMEOUT_FACTOR:g} s") from None
                 raise TargetError(f"{method} {self.base_url}{path} did not answer within {self.timeout:g} s") from None
+            except TransportFailure as failure:  # answered, but the answer is stopped: its own requirement fails
+                self._hang_guard.answered()
+                self._keep_seen(content, failure)
+                raise
             except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
                 if safe and not last:
                     self._stats.retried()
@@ -421,10 +423,18 @@ class ApiClient:
             method=method, url=str(response.request.url), request_headers=list(response.request.headers.items()),
             request_body=content or b"", status=response.status_code, response_headers=list(response.headers.items()),
             response_body=response.content, elapsed_s=response.elapsed.total_seconds(),
+            redirects=tuple(response.extensions.get("conformance_redirects", ())),
         )
+        self._record(exchange, response.headers)
+
+    def _keep_seen(self, content: bytes | None, failure: TransportFailure) -> None:
+        """Record an exchange the transport stopped (what was read of it, and why it stopped)."""
+        self._record(Exchange.stopped_by(failure, content or b""), httpx.Headers(failure.seen.response_headers))
+
+    def _record(self, exchange: Exchange, headers: Mapping[str, str]) -> None:
         self.transcript.add(exchange)
         self.last_exchange = exchange
-        self._stats.record(exchange.elapsed_s, response.headers)
+        self._stats.record(exchange.elapsed_s, headers)
         if self._on_exchange is not None:
             self._on_exchange(exchange)
 
@@ -503,7 +513,7 @@ def session_token(*, base_url: str, timeout: float, actor: Actor, transcript: Tr
         raise TargetError(f"signing in as actor {actor.name!r} ({actor.handle}) answered {response.status_code}")
     try:
         token = response.json()["token"]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, RecursionError):
         raise TargetError(f"signing in as actor {actor.name!r} gave no token in the answer") from None
     if not isinstance(token, str) or not token:
         raise TargetError(f"signing in as actor {actor.name!r} gave an empty token")

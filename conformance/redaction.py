@@ -3,6 +3,10 @@
 It knows the configured secrets (tokens, passwords, API keys, and tokens learned during the run) and the shapes
 secrets come in even when unknown (``Authorization`` headers, ``"token": "..."`` and ``"password": "..."`` JSON
 members). It is pure and small on purpose: redaction at the writer, not at call sites.
+
+Since every writer calls it, it also makes the text writable: a lone UTF-16 surrogate (a hostile target can put
+``"\\ud800"`` in any JSON string, tests/hostile/kit.py) cannot be encoded as UTF-8 and would make the report
+writer crash; it is written as its ``\\uXXXX`` escape instead.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ _SHAPES = (
 )
 #: Every shape above needs one of these words: text without them (most header values, most bodies) skips the shapes.
 _SHAPE_WORDS = re.compile(r"(?i)authorization|token|password|secret|api[_-]?key")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Redactor:
@@ -50,6 +55,8 @@ class Redactor:
         if _SHAPE_WORDS.search(text):
             for shape in _SHAPES:
                 text = shape.sub(lambda m: m.group(1) + MARKER, text)
+        if _SURROGATE.search(text):
+            text = _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
         return text
 
     def headers(self, headers: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from conformance.checks.transport import TransportFailure
 from conformance.client import ApiClient, TargetError
 from conformance.config import Space
 
@@ -63,8 +64,8 @@ class Resources:
                 continue
             try:
                 response = client_for(audio.actor).delete_audio(audio.space, audio.handle)
-            except TargetError as exc:
-                leaks.append(Leak(audio, str(exc)))
+            except (TargetError, TransportFailure) as exc:  # not answered, or stopped by the transport rules
+                leaks.append(Leak(audio, (str(exc).splitlines() or [type(exc).__name__])[0]))
                 continue
             if response.status_code in (200, 202, 204, 404):
                 self.forget(audio.space, audio.handle)

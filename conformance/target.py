@@ -17,7 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from conformance.client import USER_AGENT, TargetError
+from conformance.client import TOTAL_TIMEOUT_FACTOR, USER_AGENT, TargetError
+from conformance.transport import GuardedTransport
 
 STARTUP_TIMEOUT_S = 60.0
 _POLL_S = 0.05
@@ -34,10 +35,14 @@ class EmbeddedServer:
 
 def probe(base_url: str, timeout: float) -> None:
     """Raise ``TargetError`` unless something answers HTTP at ``base_url`` within ``timeout`` (any status will do:
-    the checks judge the answers, this only tells a dead or wrong address from a live one)."""
+    the checks judge the answers, this only tells a dead or wrong address from a live one). Only the status line
+    and headers are read, within a total deadline, and a redirect is not followed: a front that trickles or
+    streams without end (tests/hostile/kit.py) must not hold the run before it starts."""
+    transport = GuardedTransport(origin=base_url, total_s=timeout * TOTAL_TIMEOUT_FACTOR, max_redirects=0)
     try:
-        with httpx.Client(timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT}) as client:
-            client.get(base_url.rstrip("/") + "/")
+        with httpx.Client(timeout=httpx.Timeout(timeout), headers={"User-Agent": USER_AGENT},
+                          transport=transport) as client, client.stream("GET", base_url.rstrip("/") + "/"):
+            pass
     except httpx.TimeoutException:
         raise TargetError(f"target {base_url} did not answer within {timeout:g} s") from None
     except httpx.HTTPError as exc:

@@ -1,5 +1,6 @@
 """The client against a flaky target: bounded retries of reads only, ``Retry-After`` up to a cap, timeouts never
-retried, a target that stops answering, the read-only guard and the rate limit.
+retried, a target that stops answering, headers or a body trickled forever, redirects within the origin, the
+read-only guard and the rate limit.
 
 The flaky target is a scripted HTTP server on loopback (each path answers from a script: a status, a dropped
 connection, or a hang released at teardown), so every case is a real exchange over a real socket.
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,6 +18,7 @@ from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import requests
 
 from conformance.client import (
     ApiClient,
@@ -29,7 +32,7 @@ from conformance.client import (
     server_time_s,
 )
 
-Action = tuple  # ("status", code, {headers}) | ("drop",) | ("hang",)
+Action = tuple  # ("status", code, {headers}) | ("drop",) | ("hang",) | ("trickle",) | ("trickle_headers",)
 
 
 class ScriptedTarget:
@@ -38,6 +41,7 @@ class ScriptedTarget:
     def __init__(self) -> None:
         self.scripts: dict[str, deque[Action]] = defaultdict(deque)
         self.received: Counter[str] = Counter()
+        self.bodies: dict[str, list[bytes]] = defaultdict(list)
         self.release = threading.Event()
         target = self
 
@@ -49,8 +53,8 @@ class ScriptedTarget:
 
             def _answer(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self.rfile.read(length)
                 key = f"{self.command} {self.path.split('?')[0]}"
+                target.bodies[key].append(self.rfile.read(length))
                 target.received[key] += 1
                 script = target.scripts[key]
                 action = script.popleft() if script else ("status", 200, {})
@@ -61,6 +65,17 @@ class ScriptedTarget:
                 if action[0] == "hang":
                     target.release.wait(30)
                     self.close_connection = True
+                    return
+                if action[0] == "trickle_headers":  # the status line and headers a byte at a time, never ending
+                    self.close_connection = True
+                    try:
+                        for byte in b"HTTP/1.1 200 OK\r\nX-Slow: " + b"a" * 100_000:
+                            if target.release.wait(0.02):
+                                break
+                            self.wfile.write(bytes([byte]))
+                            self.wfile.flush()
+                    except OSError:
+                        pass
                     return
                 if action[0] == "trickle":  # a byte at a time: every wait short, the whole endless
                     self.send_response(200)
@@ -83,7 +98,7 @@ class ScriptedTarget:
                 self.end_headers()
                 self.wfile.write(body)
 
-            do_GET = do_POST = do_DELETE = _answer
+            do_GET = do_POST = do_DELETE = do_PATCH = _answer
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -283,3 +298,35 @@ def test_statistics_count_answers_and_server_time(target: ScriptedTarget) -> Non
     api.get_user()
     figures = stats.as_dict()
     assert figures["requests"] == 2 and figures["timed"] == 2 and figures["server_s"] == pytest.approx(0.005)
+
+
+def test_headers_trickling_forever_end_at_the_total_deadline(target: ScriptedTarget) -> None:
+    """The status line and headers come a byte every 20 ms, each well within the 0.2 s timeout: before the
+    transport's deadline covered the headers too, this waited for ever (tests/hostile/kit.py)."""
+    target.scripts["GET /v1/user"].append(("trickle_headers",))
+    stats = RequestStats()
+    started = time.monotonic()
+    with pytest.raises(TargetError, match="did not finish answering within 1.2 s"):
+        client(target, timeout=0.2, stats=stats).get_user()
+    assert time.monotonic() - started < 3 and stats.as_dict()["timeouts"] == 1
+
+
+def test_the_property_runs_session_ends_trickled_headers_too(target: ScriptedTarget) -> None:
+    target.scripts["GET /v1/user"].append(("trickle_headers",))
+    started = time.monotonic()
+    with pytest.raises(requests.exceptions.ReadTimeout):
+        client(target, timeout=0.2).requests_session().get(target.url + "/user", timeout=0.2)
+    assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize(("status", "method", "body"), [(307, "POST", b'{"file": "x"}'), (308, "PATCH", b'{"a": 1}'),
+                                                        (303, "GET", b""), (302, "GET", b"")])
+def test_a_redirect_within_the_origin_is_followed_as_rfc_9110_says(target: ScriptedTarget, status: int, method: str,
+                                                                   body: bytes) -> None:
+    """307/308 repeat the method and body; 303 (and 301/302 after a POST) become a GET without a body."""
+    sent = "PATCH" if status == 308 else "POST"
+    target.scripts[f"{sent} /v1/old"].append(("status", status, {"Location": "/v1/new"}))
+    response = client(target).request(sent, "old", content=b'{"file": "x"}' if status != 308 else b'{"a": 1}',
+                                      headers={"Content-Type": "application/json"})
+    assert response.status_code == 200
+    assert target.received[f"{method} /v1/new"] == 1 and target.bodies[f"{method} /v1/new"] == [body]

@@ -1,0 +1,171 @@
+"""Headless Chromium over the DevTools protocol (``--remote-debugging-pipe``): open a page, let its scripts run,
+expand every result row, and report every dialog, console message and uncaught exception.
+
+The protocol is JSON messages separated by NUL bytes on file descriptors 3 (to the browser) and 4 (from it), so
+no WebSocket client is needed (https://chromedevtools.github.io/devtools-protocol/). A report is judged safe when
+nothing the target sent runs: no ``alert``/``confirm``/``prompt`` dialog opens, and no console message or exception
+names an injected payload (``xss-...``, see ``tests/hostile/kit.py``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import shutil
+import subprocess
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+         "--disable-component-update", "--disable-sync", "--no-first-run")
+# pytest-html builds its rows client-side; open every collapsed row and log so that all of it is rendered
+EXPAND = """(() => {
+  for (const el of document.querySelectorAll('.collapsed')) el.classList.remove('collapsed');
+  const all = document.querySelector('.show_all_details, #show_all_details');
+  if (all) all.click();
+  for (const row of document.querySelectorAll('.collapsible td, td.col-result')) row.click();
+  return JSON.stringify({rows: document.querySelectorAll('tbody.results-table-row').length,
+                         text: document.body.textContent});
+})()"""
+
+
+def chromium() -> str | None:
+    """The Chromium executable, if installed (``.ci/run`` installs it)."""
+    return shutil.which("chromium") or shutil.which("chromium-browser") or (
+        "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@dataclass
+class PageRun:
+    """What a page did while it was open."""
+
+    dialogs: list[str] = field(default_factory=list)
+    console: list[str] = field(default_factory=list)
+    exceptions: list[str] = field(default_factory=list)
+    rows: int = 0
+    text: str = ""  # the page's text once expanded: injected markup shown as text, not run
+
+    def injected(self, marker: str = "xss-") -> list[str]:
+        """Everything that shows injected script ran: any dialog, and console output or exceptions naming it."""
+        return self.dialogs + [m for m in self.console + self.exceptions if marker in m]
+
+
+class Browser:
+    """One headless Chromium, driven over its DevTools pipe."""
+
+    def __init__(self, executable: str, profile_dir: Path) -> None:
+        to_browser_r, self._to_browser = os.pipe()
+        self._from_browser, from_browser_w = os.pipe()
+
+        def wire() -> None:  # in the child: fd 3 reads our commands, fd 4 writes its answers; nothing else open
+            os.dup2(to_browser_r, 1000)  # out of the way first: either pipe end may already be fd 3 or 4
+            os.dup2(from_browser_w, 1001)
+            os.dup2(1000, 3)
+            os.dup2(1001, 4)
+            os.closerange(5, 1 << 16)
+
+        self._process = subprocess.Popen(
+            [executable, *FLAGS, f"--user-data-dir={profile_dir}", "--remote-debugging-pipe", "about:blank"],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, close_fds=False,
+            preexec_fn=wire)
+        os.close(to_browser_r)
+        os.close(from_browser_w)
+        self._buffer = b""
+        self._next_id = 0
+        self._events: list[dict[str, Any]] = []
+
+    def close(self) -> None:
+        """Ask the browser to quit; kill it if it does not."""
+        try:
+            self._send("Browser.close")
+        except OSError:
+            pass
+        try:
+            self._process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=10)
+        for fd in (self._to_browser, self._from_browser):
+            os.close(fd)
+
+    def _send(self, method: str, params: dict[str, Any] | None = None, session: str | None = None) -> int:
+        self._next_id += 1
+        message: dict[str, Any] = {"id": self._next_id, "method": method, "params": params or {}}
+        if session:
+            message["sessionId"] = session
+        os.write(self._to_browser, json.dumps(message).encode() + b"\0")
+        return self._next_id
+
+    def _read(self, timeout: float) -> dict[str, Any] | None:
+        deadline = time.monotonic() + timeout
+        while b"\0" not in self._buffer:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self._from_browser], [], [], left)[0]:
+                return None
+            chunk = os.read(self._from_browser, 1 << 16)
+            if not chunk:
+                raise RuntimeError("chromium closed its DevTools pipe")
+            self._buffer += chunk
+        message, _, self._buffer = self._buffer.partition(b"\0")
+        return json.loads(message)
+
+    def call(self, method: str, params: dict[str, Any] | None = None, session: str | None = None,
+             timeout: float = 30) -> dict[str, Any]:
+        """Send a command and wait for its result (events that arrive meanwhile are kept)."""
+        wanted = self._send(method, params, session)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            message = self._read(deadline - time.monotonic())
+            if message is None:
+                break
+            if message.get("id") == wanted:
+                if "error" in message:
+                    raise RuntimeError(f"{method}: {message['error']}")
+                return message.get("result", {})
+            self._events.append(message)
+        raise TimeoutError(f"chromium did not answer {method} within {timeout:g} s")
+
+    def visit(self, url: str, settle_s: float = 2.0) -> PageRun:
+        """Open ``url`` in a new tab, wait for it to load, expand everything, and record what ran."""
+        target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
+        session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
+        for domain in ("Page", "Runtime", "Log"):
+            self.call(f"{domain}.enable", session=session)
+        self._events.clear()
+        run = PageRun()
+        self.call("Page.navigate", {"url": url}, session=session)
+        self._watch(run, session, until="Page.loadEventFired", seconds=30)
+        self._watch(run, session, until=None, seconds=settle_s)
+        shown = self.call("Runtime.evaluate", {"expression": EXPAND, "returnByValue": True}, session=session)
+        page = json.loads(shown.get("result", {}).get("value") or "{}")
+        run.rows, run.text = int(page.get("rows", 0)), str(page.get("text", ""))
+        self._watch(run, session, until=None, seconds=settle_s)
+        self.call("Target.closeTarget", {"targetId": target})
+        return run
+
+    def _watch(self, run: PageRun, session: str, *, until: str | None, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while True:
+            message = self._events.pop(0) if self._events else self._read(max(0.0, deadline - time.monotonic()))
+            if message is None:
+                return
+            method, params = message.get("method"), message.get("params", {})
+            if method == "Page.javascriptDialogOpening":
+                run.dialogs.append(f"{params.get('type')}: {params.get('message')}")
+                self._send("Page.handleJavaScriptDialog", {"accept": True}, session)
+            elif method == "Runtime.consoleAPICalled":
+                text = " ".join(str(a.get("value", a.get("description", ""))) for a in params.get("args", []))
+                run.console.append(f"{params.get('type')}: {text}")
+            elif method == "Runtime.exceptionThrown":
+                details = params.get("exceptionDetails", {})
+                run.exceptions.append(str(details.get("exception", {}).get("description") or details.get("text")))
+            elif method == "Log.entryAdded":
+                entry = params.get("entry", {})
+                run.console.append(f"{entry.get('level')}: {entry.get('text')}")
+            if until is not None and method == until:
+                return
+            if time.monotonic() > deadline:
+                return
