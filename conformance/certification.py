@@ -22,7 +22,7 @@ from conformance.waivers import Waiver
 PASSING = ("pass", "warn", "waived")
 # Tiers, lowest first: a requirement belongs to the first tier one of whose prefixes it starts with.
 TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Core", ("AUTH-", "ACCESS-", "AUD-", "WAV-", "MEDIA-", "ERR-")),
+    ("Core", ("AUTH-", "ACCESS-", "AUD-", "WAV-", "MEDIA-", "ERR-", "TRANSPORT-")),
     ("Core+Lifecycle", ("LIST-", "PATCH-", "DELETE-", "CRED-", "KEYS-", "USER-")),
     ("Full", ("RAW-", "PROP-", "ASYNC-")),
 )
@@ -42,7 +42,7 @@ def capabilities(declared: Mapping[str, bool], verdicts: Mapping[str, Mapping[st
     report: dict[str, dict[str, Any]] = {}
     for capability, ids in CAPABILITY_REQUIREMENTS.items():
         outcomes = [verdicts[rid]["outcome"] for rid in ids if rid in verdicts]
-        if any(o in ("fail", "error") for o in outcomes):
+        if any(o in ("fail", "undecided", "error") for o in outcomes):
             detected = "broken"
         elif any(o in PASSING for o in outcomes):
             detected = "works"
@@ -84,6 +84,7 @@ class Certification:
     warnings: list[str]
     waived: list[str]
     problems: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # requirements the suite could not certify: it broke itself
 
     @property
     def conforms(self) -> bool:
@@ -105,7 +106,7 @@ def certify(results: Iterable[Mapping[str, Any]], *, waivers: Mapping[str, Waive
         if waiver is not None:
             if waiver.expired(today):
                 problems.append(f"waiver for {requirement.id} expired on {waiver.expires.isoformat()} ({waiver.issue})")
-            elif outcome in ("fail", "warn", "error"):
+            elif outcome in ("fail", "warn", "undecided"):
                 outcome = "waived"
             elif outcome == "pass":
                 problems.append(f"waiver for {requirement.id} is stale: the requirement passes; remove it "
@@ -117,12 +118,17 @@ def certify(results: Iterable[Mapping[str, Any]], *, waivers: Mapping[str, Waive
                if waiver else {}),
         }
     by = _by_outcome(verdicts)
-    failed, undecided = by.get("fail", []), by.get("error", [])
-    conforms = not failed and not undecided and not problems
+    failed, undecided, errors = by.get("fail", []), by.get("undecided", []), by.get("error", [])
+    if failed or (undecided and not errors) or problems:
+        verdict = "does not conform"
+    elif errors:
+        verdict = "not certified"  # the suite broke: nothing is held against the target
+    else:
+        verdict = "conforms"
     return Certification(
-        requirements=verdicts, level=_level(verdicts), verdict="conforms" if conforms else "does not conform",
+        requirements=verdicts, level=_level(verdicts), verdict=verdict,
         failed=failed, undecided=undecided, warnings=by.get("warn", []), waived=by.get("waived", []),
-        problems=problems,
+        problems=problems, errors=errors,
     )
 
 
@@ -133,12 +139,21 @@ def _by_outcome(verdicts: Mapping[str, Mapping[str, Any]]) -> dict[str, list[str
     return grouped
 
 
+# Requirements that apply only to one of several conforming choices of the profile: "unsupported" there says the
+# target chose the other one (e.g. `hide_existence = false`: 403 for an existing space), which is no missing
+# capability and must not cap the level. Capabilities the target lacks (delete, raw upload, API keys) still do.
+CHOICE_REQUIREMENTS = frozenset({"ACCESS-HIDE-EXISTENCE"})
+
+
 def _level(verdicts: Mapping[str, Mapping[str, Any]]) -> str | None:
-    """The highest tier reached: every requirement of it and of the tiers below passed."""
+    """The highest tier reached: every requirement of it and of the tiers below passed (or does not apply to the
+    choice the profile made)."""
     reached = None
     for name, _ in TIERS:
-        in_tier = [v for v in verdicts.values() if v["tier"] == name]
-        if not in_tier or any(v["outcome"] not in PASSING for v in in_tier):
+        in_tier = [(rid, v) for rid, v in verdicts.items() if v["tier"] == name]
+        if not in_tier or any(v["outcome"] not in PASSING
+                              and not (v["outcome"] == "unsupported" and rid in CHOICE_REQUIREMENTS)
+                              for rid, v in in_tier):
             break
         reached = name
     return reached

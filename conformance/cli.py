@@ -3,7 +3,8 @@
 ``conformance run`` checks the configuration and that the target answers before anything else (exit 2 with one
 sentence if not), then runs the scenarios through pytest with this package's plugin, always leaving
 ``report.html``, ``junit.xml`` and ``certification.json`` in the reports directory, and prints a one-line verdict.
-Exit codes: 0 conforms, 1 does not conform, 2 configuration or target problem.
+Exit codes: 0 conforms, 1 does not conform, 2 configuration or target problem, 3 not certified because the suite
+itself failed on some check (a bug of ours, never counted against the target).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-EXIT_CONFORMS, EXIT_NONCONFORMING, EXIT_UNUSABLE = 0, 1, 2
+EXIT_CONFORMS, EXIT_NONCONFORMING, EXIT_UNUSABLE, EXIT_SUITE_ERROR = 0, 1, 2, 3
 SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 
@@ -38,6 +39,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="only the checks that write nothing, against the audios named in [read_only] (production)")
     run.add_argument("--plan", action="store_true",
                      help="list every check, its requirement ids and whether it writes; send no request")
+    run.add_argument("--variant", metavar="NAME",
+                     help="use a shipped profile variant (conformance/profiles/variants); with no target the embedded "
+                          "reference server plays it")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="plant a fault in the embedded reference server (self-tests)")
     selftest = commands.add_parser("selftest", help="run the suite against every planted fault of the reference server",
@@ -47,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
     selftest.add_argument("--faults", metavar="A,B", default="", help="only these faults (default: the catalogue)")
     selftest.add_argument("--reports", metavar="DIR", default="reports", help="reports directory (default: reports)")
     selftest.add_argument("--workers", type=int, default=None, help="parallel runs (default: CPU count)")
+    selftest.add_argument("--variant", metavar="NAME", default=None,
+                          help="the reference server plays this shipped profile variant (and the suite uses it)")
     compare = commands.add_parser("diff", help="what changed between two certification.json files",
                                   description="Print and write the differences between two certifications "
                                   "(flipped requirements, verdict, level, profile, durations).")
@@ -97,12 +103,15 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Validate, probe, run pytest, print the verdict."""
     from conformance.client import TargetError
     from conformance.config import ConfigError, load_settings, require_existing_audios, require_identity
+    from conformance.profile import ProfileError, load_variant
     from conformance.target import probe
 
     try:
-        settings = load_settings(args.config, overrides={"base_url": args.target, "budget": args.budget,
-                                                         "seed": args.seed})
-    except ConfigError as exc:
+        overrides: dict[str, Any] = {"base_url": args.target, "budget": args.budget, "seed": args.seed}
+        if args.variant:
+            overrides["profile"] = load_variant(args.variant)
+        settings = load_settings(args.config, overrides=overrides)
+    except (ConfigError, ProfileError) as exc:
         _say(f"configuration error: {exc}")
         return EXIT_UNUSABLE
     if settings.base_url is not None:
@@ -152,7 +161,7 @@ def _pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
     pytest_args = [str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS),
                    "-p", "conformance.plugin", f"--reports-dir={reports}"]
     for option, value in (("--conformance-config", args.config), ("--target", args.target),
-                          ("--budget", args.budget), ("--seed", args.seed)):
+                          ("--budget", args.budget), ("--seed", args.seed), ("--variant", args.variant)):
         if value is not None:
             pytest_args += [option, str(value)]
     if args.read_only:
@@ -232,9 +241,17 @@ def run_diff(args: argparse.Namespace) -> int:
 
 def run_selftest(args: argparse.Namespace, extra: list[str]) -> int:
     """The kill matrix; one line per variant, then the score."""
+    from conformance.profile import ProfileError, load_variant
     from conformance.selftest import SelftestError, selftest, verdict
 
     only = [name for name in args.faults.split(",") if name]
+    if args.variant:
+        try:
+            load_variant(args.variant)
+        except ProfileError as exc:
+            _say(str(exc))
+            return EXIT_UNUSABLE
+        extra = ["--variant", args.variant, *extra]
     try:
         outcomes = selftest(Path(args.reports), budget=args.budget, only=only, workers=args.workers, extra=extra)
     except SelftestError as exc:
@@ -281,7 +298,13 @@ def _verdict(code: int, reports: Path, target: str | None) -> int:
         return EXIT_CONFORMS
     failed = ", ".join(summary.get("failed_requirements", [])) or "no requirement outright"
     undecided = summary.get("undecided_requirements", [])
+    errors = summary.get("error_requirements", [])
     also = f"; could not decide {', '.join(undecided)}" if undecided else ""
+    broke = f"; the suite itself failed while checking {', '.join(errors)} (suite error)" if errors else ""
     problems = "".join(f"; {p}" for p in summary.get("problems", []))
-    print(f"DOES NOT CONFORM: {where} fails {failed}{also}{problems} (report: {report})")  # noqa: T201
+    if summary.get("verdict") == "not certified":  # only the suite broke: nothing is held against the target
+        print(f"NOT CERTIFIED: {where} was not judged on every requirement{broke}{also} "  # noqa: T201
+              f"(report: {report})")
+        return EXIT_SUITE_ERROR
+    print(f"DOES NOT CONFORM: {where} fails {failed}{also}{broke}{problems} (report: {report})")  # noqa: T201
     return EXIT_NONCONFORMING

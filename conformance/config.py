@@ -8,6 +8,7 @@ names the key (contract §3). The result is immutable and passed explicitly; not
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import tomllib
 from collections.abc import Mapping
@@ -22,8 +23,13 @@ BUDGETS = ("quick", "nightly")
 ACTORS = ("primary", "outsider")
 SPACES = ("primary", "org", "foreign", "foreign_org")
 TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile", "openapi", "retries",
-                  "retry_after_cap", "rate_limit", "read_only")
+                  "retry_after_cap", "rate_limit", "read_only", "deadline", "allow_insecure_http",
+                  "max_response_bytes")
 ENV_PREFIX = "CONFORMANCE_"
+MIN_RESPONSE_BYTES, MAX_RESPONSE_BYTES = 1024, 1 << 40  # max_response_bytes: an error body must fit; a sane cap
+DEFAULT_DEADLINES = {"quick": 600.0, "nightly": 4 * 3600.0}
+"""How long a run may take unless ``deadline`` says otherwise: a quick run is for pull requests (10 minutes), a
+nightly one digs (4 hours). At the deadline every check not yet run is reported as undecided."""
 
 
 class ConfigError(ValueError):
@@ -83,8 +89,11 @@ class Settings:
     openapi: str | None = None  # the target's own OpenAPI definition (URL or path); None: the packaged one
     retries: int = 2  # extra attempts of an idempotent read after a dropped connection or a 429/503
     retry_after_cap: float = 30.0  # the longest Retry-After the suite waits for; a longer one is not waited out
+    deadline: float = 600.0  # seconds the whole run may take; what is left then is reported as undecided
     rate_limit: float = 0.0  # requests per second to the target across the run (0: unlimited)
     existing_audios: tuple[ExistingAudio, ...] = ()  # [read_only] audios: what --read-only checks
+    allow_insecure_http: bool = False  # a token may travel over plain http to a host outside the loopback range
+    max_response_bytes: int | None = None  # the largest answer accepted; None: derived per answer (transport.py)
 
 
     def secrets(self) -> tuple[str, ...]:
@@ -132,8 +141,11 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     """Translate ``CONFORMANCE_*`` variables into the TOML shape."""
     data: dict[str, Any] = {}
     simple = {"BASE_URL": "base_url", "TIMEOUT": "timeout", "BUDGET": "budget", "SEED": "seed", "OPENAPI": "openapi",
-              "RETRIES": "retries", "RETRY_AFTER_CAP": "retry_after_cap", "RATE_LIMIT": "rate_limit"}
-    numeric = ("timeout", "seed", "retries", "retry_after_cap", "rate_limit")
+              "RETRIES": "retries", "RETRY_AFTER_CAP": "retry_after_cap", "RATE_LIMIT": "rate_limit",
+              "DEADLINE": "deadline", "ALLOW_INSECURE_HTTP": "allow_insecure_http",
+              "MAX_RESPONSE_BYTES": "max_response_bytes"}
+    numeric = ("timeout", "seed", "retries", "retry_after_cap", "rate_limit", "deadline", "allow_insecure_http",
+               "max_response_bytes")
     for suffix, key in simple.items():
         if (value := env.get(ENV_PREFIX + suffix)) is not None:
             data[key] = _env_scalar(value) if key in numeric else value
@@ -175,9 +187,18 @@ def _merge(base: dict[str, Any], extra: Mapping[str, Any]) -> None:
 
 def _validated(data: dict[str, Any], source: str) -> Settings:
     _no_unknown(data, TOP_LEVEL_KEYS, "")
+    allow_insecure_http = data.get("allow_insecure_http", False)
+    if not isinstance(allow_insecure_http, bool):
+        raise ConfigError(f"'allow_insecure_http' must be true or false, got {allow_insecure_http!r}")
     base_url = data.get("base_url")
     if base_url is not None:
-        base_url = _valid_url(base_url)
+        base_url = _valid_url(base_url, allow_insecure_http=allow_insecure_http)
+    max_response_bytes = data.get("max_response_bytes")
+    if max_response_bytes is not None and (isinstance(max_response_bytes, bool)
+                                           or not isinstance(max_response_bytes, int)
+                                           or not MIN_RESPONSE_BYTES <= max_response_bytes <= MAX_RESPONSE_BYTES):
+        raise ConfigError(f"'max_response_bytes' must be a whole number of bytes in [{MIN_RESPONSE_BYTES}, "
+                          f"{MAX_RESPONSE_BYTES}], got {max_response_bytes!r}")
     timeout = data.get("timeout", 10.0)
     if isinstance(timeout, bool) or not isinstance(timeout, int | float) or not 0 < timeout <= 600:
         raise ConfigError(f"'timeout' must be a number of seconds in (0, 600], got {timeout!r}")
@@ -194,6 +215,9 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     if isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= 10:
         raise ConfigError(f"'retries' must be an integer in [0, 10], got {retries!r}")
     retry_after_cap = _bounded(data, "retry_after_cap", 30.0, upper=600)
+    deadline = _bounded(data, "deadline", DEFAULT_DEADLINES[budget], upper=7 * 24 * 3600)
+    if deadline <= 0:
+        raise ConfigError(f"'deadline' must be a positive number of seconds, got {deadline:g}")
     rate_limit = _bounded(data, "rate_limit", 0.0, upper=10_000)
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
@@ -205,7 +229,8 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     return Settings(
         base_url=base_url, timeout=float(timeout), budget=budget, seed=seed,
         actors=actors, spaces=spaces, profile=profile, source=source, openapi=openapi, retries=retries,
-        retry_after_cap=retry_after_cap, rate_limit=rate_limit, existing_audios=existing,
+        retry_after_cap=retry_after_cap, rate_limit=rate_limit, existing_audios=existing, deadline=deadline,
+        allow_insecure_http=allow_insecure_http, max_response_bytes=max_response_bytes,
     )
 
 
@@ -260,7 +285,21 @@ def require_existing_audios(settings: Settings) -> None:
                               "configured in [spaces]")
 
 
-def _valid_url(value: object) -> str:
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, 127.0.0.0/8 or ::1 (nothing else is trusted with a token
+    over plain http)."""
+    host = host.strip("[]").lower().rstrip(".")
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _valid_url(value: object, *, allow_insecure_http: bool) -> str:
+    """An http(s) URL; plain http only to this machine, unless the configuration accepts the risk: the suite
+    sends bearer tokens, which must not cross a network unencrypted (RFC 6750 §5.3)."""
     if not isinstance(value, str):
         raise ConfigError(f"'base_url' must be a string, got {value!r}")
     parts = urlsplit(value)
@@ -270,6 +309,10 @@ def _valid_url(value: object) -> str:
         parts.port  # noqa: B018 - raises ValueError on a bad port
     except ValueError:
         raise ConfigError(f"'base_url' has an invalid port: {value!r}") from None
+    if parts.scheme == "http" and not allow_insecure_http and not is_loopback(parts.hostname):
+        raise ConfigError(f"'base_url' {value!r} is plain http to {parts.hostname}, outside the loopback range, so the "
+                          "tokens would cross the network unencrypted: use https, or set allow_insecure_http = true "
+                          "(CONFORMANCE_ALLOW_INSECURE_HTTP) for a network you trust")
     return value.rstrip("/")
 
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from conformance import requirements
-from conformance.profile import REJECT_REASONS, Profile
+from conformance.profile import REJECT_REASONS, Profile, build_profile
 
 ACCEPT_REQUIREMENT = "AUD-CREATE-201"
 GENERATED_SPEECH_RATE = 8000
@@ -119,12 +119,30 @@ LIMIT_RULES: tuple[LimitRule, ...] = (
 )
 
 
+MISLABELED = "header lies about the content"
+
+
+def _narrower_than_reference(profile: Profile) -> bool:
+    """Whether a limit on the audio itself is stricter than the reference profile's (only then can a mislabeled
+    file's hidden content break one that the corpus does not know of)."""
+    reference = build_profile()
+    return (profile.max_channels < reference.max_channels or profile.min_sample_rate > reference.min_sample_rate
+            or profile.max_duration_s < reference.max_duration_s)
+
+
 def expected_verdict(case: MediaCase, profile: Profile) -> Verdict:
     """The answer a target with ``profile`` owes for ``case``: defects always refuse; clean files are judged by
     the profile's limits, so changing a limit in the configuration flips exactly the rows it concerns."""
-    if case.defect is not None:
-        return Verdict(False, case.requirement, (case.reject_reason or "",))
     broken = [rule for rule in LIMIT_RULES if rule.broken(case, profile)]
+    if case.defect is not None:
+        # A defective file whose header also breaks one of the profile's limits (a stereo header over undecodable
+        # data, for a mono-only target) may be refused for either reason: which a target checks first is its own.
+        # Only a header that states a format can break a limit (an empty or non-media file has no rate to judge).
+        stated = [rule.reason for rule in broken] if case.sample_rate > 0 and case.channels > 0 else []
+        if case.defect == MISLABELED:  # the content's own format is not the header's: a target that reads the
+            stated.append("invalid_audio")  # content's stream parameters may refuse them against its limits
+            stated = stated if _narrower_than_reference(profile) else []
+        return Verdict(False, case.requirement, tuple(dict.fromkeys([case.reject_reason or "", *stated])))
     if not broken:
         return Verdict(True, ACCEPT_REQUIREMENT)
     return Verdict(False, broken[0].requirement, tuple(dict.fromkeys(rule.reason for rule in broken)))

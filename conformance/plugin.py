@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import tempfile
+import time
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -19,12 +20,15 @@ from typing import Any
 
 import httpx
 import pytest
+from _pytest.outcomes import Skipped
 
 from conformance import __version__, requirements
 from conformance.certification import Certification, capabilities, certify, percentiles
 from conformance.checks import REGISTRY, ConformanceFailure
 from conformance.client import HangGuard, RequestStats, TargetError, Throttle, Transcript
 from conformance.config import ConfigError, Settings, load_settings, require_existing_audios, require_identity
+from conformance.outcomes import Outcome, skip_kind
+from conformance.profile import ProfileError, build_profile, load_variant, to_toml
 from conformance.redaction import Redactor
 from conformance.resources import Resources
 from conformance.target import embedded_reference, probe
@@ -59,6 +63,11 @@ class RunState:
     embedded_config: str | None = None  # the embedded server's configuration file (handed to workers)
     leak_rows: list[dict[str, str]] = field(default_factory=list)  # leaks reported by workers
     waits: list[float] = field(default_factory=list)  # workers' time-to-available samples
+    deadline_at: float | None = None  # time.monotonic() when the run's deadline passes
+
+
+class RunDeadline(TargetError):
+    """The run's ``deadline`` passed before this check started: it could not be decided."""
 
 
 WORKER_INPUT = "conformance"
@@ -85,6 +94,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="Waivers (TOML): known failures accepted until a date; env CONFORMANCE_WAIVERS")
     group.addoption("--read-only", dest="conformance_read_only", action="store_true", default=False,
                     help="Run only the checks that write nothing, against the audios named in [read_only]")
+    group.addoption("--variant", dest="conformance_variant", metavar="NAME",
+                    help="Use the shipped profile variant NAME (conformance/profiles/variants); the embedded reference "
+                         "server plays it")
     group.addoption("--reference-fault", dest="conformance_faults", action="append", default=[], metavar="NAME",
                     help="Start the embedded reference server with this planted fault (self-tests only)")
 
@@ -103,8 +115,10 @@ def pytest_configure(config: pytest.Config) -> None:
     overrides = {"base_url": config.getoption("conformance_target"),
                  "budget": config.getoption("conformance_budget"), "seed": config.getoption("conformance_seed")}
     try:
+        if config.getoption("conformance_variant"):
+            overrides["profile"] = load_variant(config.getoption("conformance_variant"))
         settings = load_settings(config.getoption("conformance_config"), overrides=overrides)
-    except ConfigError as exc:
+    except (ConfigError, ProfileError) as exc:
         raise pytest.UsageError(f"conformance configuration: {exc}") from None
     waivers_path = config.getoption("conformance_waivers") or os.environ.get("CONFORMANCE_WAIVERS")
     try:
@@ -226,7 +240,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         elif settings.base_url is None:
             workdir = Path(state.stack.enter_context(tempfile.TemporaryDirectory(prefix="conformance-ref-")))
             server = state.stack.enter_context(
-                embedded_reference(workdir, faults=session.config.getoption("conformance_faults")))
+                embedded_reference(workdir, faults=session.config.getoption("conformance_faults"),
+                                   server_args=_playing(settings, workdir)))
             settings = settings.with_target(load_settings(server.config_path, env={}))
             state.embedded = True
             state.embedded_config = str(server.config_path)
@@ -240,9 +255,20 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         state.stack.close()
         pytest.exit(f"conformance: {exc}", returncode=2)
     state.settings = settings
+    state.deadline_at = time.monotonic() + settings.deadline
     state.redactor.add(*settings.secrets())
     state.target_version = state.handed.get("target_version") if state.worker else _target_version(
         settings.base_url, settings.timeout)
+
+
+def _playing(settings: Settings, workdir: Path) -> list[str]:
+    """The embedded reference server plays the run's profile when it is not the reference one (a variant, or a
+    ``[profile]`` table of the configuration): the options that make it do so."""
+    if settings.profile == build_profile():
+        return []
+    path = workdir / "profile.toml"
+    path.write_text(to_toml(settings.profile), encoding="utf-8")
+    return ["--profile", str(path)]
 
 
 def _target_version(base_url: str, timeout: float) -> str | None:
@@ -255,11 +281,15 @@ def _target_version(base_url: str, timeout: float) -> str | None:
     return version if isinstance(version, str) else None
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    """Each test's transcript starts empty."""
+    """Each test's transcript starts empty; once the run's deadline has passed, no check starts any more (it is
+    undecided), so a target that makes every check wait cannot keep a CI job running for hours."""
     state = item.config.stash.get(STATE_KEY, None)
     if state is not None:
         state.transcript.exchanges.clear()
+        if state.deadline_at is not None and time.monotonic() > state.deadline_at:
+            raise RunDeadline(f"the run's deadline of {state.settings.deadline:g} s has passed; not started")
 
 
 @pytest.hookimpl(wrapper=True)
@@ -281,14 +311,36 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.sections.append(("HTTP transcript", transcript))
     if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
         path, line, reason = report.longrepr
+        if isinstance(failure, Skipped):  # our typed skips read as plain ones ("Skipped: unsupported: ...")
+            reason = f"Skipped: {failure.msg}"
         report.longrepr = (path, line, redact(reason))
     elif report.longrepr is not None:
         report.longrepr = redact(str(report.longrepr))
     report.sections = [(title, redact(text)) for title, text in report.sections]
     crash = call.excinfo.exconly().splitlines()[0] if call.excinfo is not None and failure is not None else ""
-    report.undecidable = isinstance(failure, TargetError | httpx.TransportError)  # type: ignore[attr-defined]
+    report.kind = outcome_of_call(report, failure, report.requirements).value  # type: ignore[attr-defined]
     report.crash = "" if isinstance(failure, ConformanceFailure) else redact(crash)  # type: ignore[attr-defined]
+    if report.kind == Outcome.ERROR and call.excinfo is not None:  # type: ignore[attr-defined]
+        report.crash = redact(f"suite error ({_raised_in(call.excinfo)}): {crash}")  # type: ignore[attr-defined]
     return report
+
+
+def outcome_of_call(report: pytest.TestReport, failure: BaseException | None, declared: list[str]) -> Outcome:
+    """The typed outcome of one phase of a test, decided from what ended it (see ``conformance.outcomes``)."""
+    if report.passed:
+        return Outcome.PASS
+    if report.skipped:
+        return skip_kind(failure) if failure is not None else Outcome.SKIP
+    if isinstance(failure, ConformanceFailure):
+        return Outcome.FAIL if failure.requirement in declared else Outcome.UNDECIDED
+    if isinstance(failure, TargetError | httpx.TransportError):
+        return Outcome.UNDECIDED
+    return Outcome.ERROR  # anything else is the suite's own fault, never the target's
+
+
+def _raised_in(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+    entry = excinfo.traceback[-1]
+    return f"{entry.name} in {Path(str(entry.path)).name}:{entry.lineno + 1}"
 
 
 def _failure_reason(text: str) -> str:
@@ -311,16 +363,17 @@ def _checked_by(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
 
 def _record(state: RunState, report: pytest.TestReport) -> None:
     """One result row. A transport failure (timeout, connection lost) leaves the check undecided: ``error``."""
-    undecidable, crash = bool(getattr(report, "undecidable", False)), str(getattr(report, "crash", ""))
+    crash = str(getattr(report, "crash", ""))
+    kind = str(getattr(report, "kind", Outcome.ERROR.value))
     outcome = report.outcome
     reason = ""
     if report.skipped and isinstance(report.longrepr, tuple):
         reason = str(report.longrepr[2])
     elif report.failed:
         reason = crash[:500] or (_failure_reason(str(report.longrepr)) if report.longrepr else "")
-        outcome = "failed" if report.when == "call" and not undecidable else "error"
+        outcome = "failed" if kind == Outcome.FAIL else "error"
     state.results.append({
-        "nodeid": report.nodeid, "when": report.when, "outcome": outcome,
+        "nodeid": report.nodeid, "when": report.when, "outcome": outcome, "kind": kind,
         "requirements": getattr(report, "requirements", []),
         "failed_requirement": getattr(report, "failed_requirement", None),
         "duration_s": round(report.duration, 3), "reason": state.redactor(reason),
@@ -405,6 +458,7 @@ def _write_summary(state: RunState, exitstatus: int) -> None:
         "level": result.level,
         "failed_requirements": result.failed,
         "undecided_requirements": result.undecided,
+        "error_requirements": result.errors,
         "warnings": result.warnings,
         "waived": result.waived,
         "problems": result.problems,

@@ -7,6 +7,7 @@ the reference server's choices, kept as data in ``profiles/reference.toml``; a c
 from __future__ import annotations
 
 import difflib
+import json
 import math
 import tomllib
 from dataclasses import dataclass, fields
@@ -15,6 +16,10 @@ from typing import Any
 
 REJECT_REASONS = ("malformed", "bad_base64", "empty", "too_large", "undecodable", "invalid_audio")
 CAPABILITIES = ("delete", "raw_upload", "api_keys")
+FILELESS_FORMS = ("either", "omit", "null", "unsupported")
+SERVE_TABLE = "serve"
+"""The profile's table of server-only knobs: read by the reference server when it plays a profile, carried (and
+shown in reports) but never interpreted by a check."""
 
 
 class ProfileError(ValueError):
@@ -53,8 +58,21 @@ class Profile:
     list_sort_descending: str
     list_sort_default_direction: str
     client_handle: str
+    fileless_create: str
     session_ttl_s: float
     capabilities: dict[str, bool]
+    serve: dict[str, Any]
+
+    @property
+    def has_descending_sort(self) -> bool:
+        """Whether the target sorts in descending order at all (``list_sort_descending = ""``: ascending only)."""
+        return bool(self.list_sort_descending)
+
+    def fileless_body(self) -> dict[str, Any] | None:
+        """The body of a create without a file in the target's form, or None when it has none."""
+        if self.fileless_create == "unsupported":
+            return None
+        return {"file": None} if self.fileless_create == "null" else {}
 
     def has(self, capability: str) -> bool:
         """Whether the target declares ``capability`` (an unknown name is a programming error)."""
@@ -86,7 +104,11 @@ def reference_defaults() -> dict[str, Any]:
 def build_profile(overrides: dict[str, Any] | None = None) -> Profile:
     """Merge ``overrides`` over the reference defaults and validate every value."""
     data = reference_defaults()
+    data.setdefault(SERVE_TABLE, {})
     for key, value in (overrides or {}).items():
+        if key == SERVE_TABLE:
+            data[key] = _serve_table(value)
+            continue
         if key not in data:
             raise ProfileError(f"unknown profile key {key!r}{_did_you_mean(key, data)}")
         if isinstance(data[key], dict):
@@ -169,9 +191,21 @@ def _validated(data: dict[str, Any]) -> Profile:
         list_sort_descending=data["list_sort_descending"],
         list_sort_default_direction=data["list_sort_default_direction"],
         client_handle=data["client_handle"],
+        fileless_create=data["fileless_create"],
         session_ttl_s=number("session_ttl_s", minimum=1.0),
         capabilities=dict(caps),
+        serve=dict(data[SERVE_TABLE]),
     )
+
+
+def _serve_table(value: object) -> dict[str, Any]:
+    """``[serve]``: a table of plain values (the reference server validates their meaning when it plays them)."""
+    if not isinstance(value, dict):
+        raise ProfileError(f"profile key {SERVE_TABLE!r} must be a table")
+    for key, item in value.items():
+        if isinstance(item, dict):
+            raise ProfileError(f"profile key {SERVE_TABLE}.{key} must be a plain value, not a table")
+    return dict(value)
 
 
 def _validate_lifecycle(data: dict[str, Any]) -> None:
@@ -180,13 +214,25 @@ def _validate_lifecycle(data: dict[str, Any]) -> None:
         raise ProfileError(f"profile key 'list_past_end_status' must be an HTTP status, got "
                            f"{data['list_past_end_status']!r}")
     for key in ("list_sort_ascending", "list_sort_descending"):
-        if not isinstance(data[key], str) or data[key].count("{field}") != 1:
-            raise ProfileError(f"profile key {key!r} must be a string with one {{field}}, got {data[key]!r}")
+        value = data[key]
+        if key == "list_sort_descending" and value == "":
+            continue  # ascending only
+        if not isinstance(value, str) or value.count("{field}") != 1:
+            raise ProfileError(f"profile key {key!r} must be a string with one {{field}}, got {value!r}")
     if data["list_sort_ascending"] == data["list_sort_descending"]:
         raise ProfileError("profile keys 'list_sort_ascending' and 'list_sort_descending' must differ")
     if data["list_sort_default_direction"] not in ("asc", "desc"):
         raise ProfileError(f"profile key 'list_sort_default_direction' must be \"asc\" or \"desc\", got "
                            f"{data['list_sort_default_direction']!r}")
+    if data["fileless_create"] not in FILELESS_FORMS:
+        raise ProfileError(f"profile key 'fileless_create' must be one of {', '.join(FILELESS_FORMS)}, got "
+                           f"{data['fileless_create']!r}")
+    if data["fileless_create"] == "unsupported" and data["capabilities"].get("raw_upload"):
+        raise ProfileError("profile key 'fileless_create' is \"unsupported\" but capabilities.raw_upload is true: "
+                           "a raw upload needs an audio created without a file")
+    if data["list_sort_default_direction"] == "desc" and data["list_sort_descending"] == "":
+        raise ProfileError("profile key 'list_sort_default_direction' is \"desc\" but list_sort_descending is \"\" "
+                           "(no descending sort)")
     if data["client_handle"] not in ("ignore", "reject"):
         raise ProfileError(f"profile key 'client_handle' must be \"ignore\" or \"reject\", got "
                            f"{data['client_handle']!r}")
@@ -205,3 +251,49 @@ def _is_status(value: object) -> bool:
 def _did_you_mean(key: str, known: dict[str, Any]) -> str:
     close = difflib.get_close_matches(key, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+VARIANTS_DIR = "profiles/variants"
+
+
+def variant_names() -> list[str]:
+    """The shipped variant profiles (``conformance/profiles/variants/NAME.toml``): conforming choices other than the
+    reference's, which the reference server can play and against which the suite is tested."""
+    folder = resources.files("conformance").joinpath(VARIANTS_DIR)
+    if not folder.is_dir():
+        return []
+    return sorted(entry.name.removesuffix(".toml") for entry in folder.iterdir() if entry.name.endswith(".toml"))
+
+
+def load_variant(name: str) -> dict[str, Any]:
+    """A shipped variant's profile table, as overrides of the reference profile."""
+    names = variant_names()
+    if name not in names:
+        raise ProfileError(f"unknown profile variant {name!r}{_did_you_mean(name, dict.fromkeys(names))} "
+                           f"(shipped: {', '.join(names) or 'none'})")
+    text = resources.files("conformance").joinpath(f"{VARIANTS_DIR}/{name}.toml").read_text(encoding="utf-8")
+    return tomllib.loads(text)
+
+
+def to_toml(profile: Profile) -> str:
+    """The whole profile as a TOML file (scalars first, then one table per mapping), e.g. for the reference server
+    to play it (``conformance serve --profile FILE``)."""
+    values = profile.as_dict()
+    lines = ["# Written by the conformance suite: the profile of this run, every key."]
+    tables = {k: v for k, v in values.items() if isinstance(v, dict)}
+    lines += [f"{key} = {_toml_value(value)}" for key, value in values.items() if key not in tables]
+    for name, table in tables.items():
+        lines += ["", f"[{name}]", *(f"{key} = {_toml_value(value)}" for key, value in table.items())]
+    return "\n".join(lines) + "\n"
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    if isinstance(value, str):
+        return json.dumps(value)  # a JSON string literal is a TOML basic string
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+    raise ProfileError(f"cannot write {value!r} as a TOML value")

@@ -12,9 +12,10 @@ from typing import Any
 
 import pytest
 
-from conformance.client import ApiClient, TargetError, session_token
+from conformance.client import ApiClient, TargetError, session_token, transport_options
 from conformance.config import Settings, Space
 from conformance.manifest import ManifestError, MediaCase, load_manifest
+from conformance.outcomes import disabled
 from conformance.plugin import STATE_KEY, RunState
 from conformance.profile import Profile
 from conformance.resources import Resources
@@ -27,19 +28,26 @@ class ClientFactory:
     def __init__(self, state: RunState) -> None:
         self._state = state
         self._clients: dict[str, ApiClient] = {}
+        self._tokens: dict[str, str] = {}
 
     def __call__(self, actor: str) -> ApiClient:
         if actor not in self._clients:
             settings = self._state.settings
             if actor not in settings.actors:
-                pytest.skip(f"disabled: no [actors.{actor}] in the configuration")
+                disabled(f"no [actors.{actor}] in the configuration")
             assert settings.base_url is not None
             token = session_token(base_url=settings.base_url, timeout=settings.timeout,
                                   actor=settings.actors[actor], transcript=self._state.transcript,
                                   **self.options())
             self._state.redactor.add(token)
+            self._tokens[actor] = token
             self._clients[actor] = self.raw(token=token)
         return self._clients[actor]
+
+    def token(self, actor: str) -> str:
+        """The valid bearer token ``actor``'s client sends (for cases that present it in a wrong form)."""
+        self(actor)
+        return self._tokens[actor]
 
     def raw(self, *, token: str | None = None, authorization: str | None = None) -> ApiClient:
         """A client with an arbitrary token or ``Authorization`` value (or none), for authentication cases."""
@@ -49,11 +57,12 @@ class ClientFactory:
                          authorization=authorization, transcript=self._state.transcript, **self.options())
 
     def options(self) -> dict[str, Any]:
-        """The run-wide client options: hang guard, rate limit, statistics, retries, the read-only guard."""
+        """The run-wide client options: hang guard, rate limit, statistics, retries, the read-only guard, and the
+        transport's answer limits and plain-http rule."""
         state, settings = self._state, self._state.settings
         return {"hang_guard": state.hang_guard, "throttle": state.throttle, "stats": state.stats,
                 "retries": settings.retries, "retry_after_cap": settings.retry_after_cap,
-                "read_only": state.read_only}
+                "read_only": state.read_only, **transport_options(settings)}
 
     def close_all(self) -> None:
         """Release every client's connections."""
@@ -111,7 +120,7 @@ def space_for(settings: Settings) -> Callable[[str], Space]:
 
     def get(name: str) -> Space:
         if name not in settings.spaces:
-            pytest.skip(f"disabled: no [spaces.{name}] in the configuration")
+            disabled(f"no [spaces.{name}] in the configuration")
         return settings.spaces[name]
 
     return get

@@ -16,7 +16,8 @@ import pytest
 from conformance import requirements
 from conformance.plugin import STATE_KEY, RunState
 
-_COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "waived": "#8250df", "fail": "#cf222e", "error": "#cf222e",
+_COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "waived": "#8250df", "fail": "#cf222e", "error": "#6e7781",
+            "undecided": "#bc4c00",
             "unsupported": "#57606a", "disabled": "#57606a", "skip": "#57606a", "not-run": "#57606a"}
 
 
@@ -58,6 +59,9 @@ def certification_html(state: RunState) -> str:
     colour = _COLOURS["pass" if result.conforms else "fail"]
     headline = (f"CONFORMS, level {escape(result.level or 'none')}" if result.conforms
                 else f"DOES NOT CONFORM: fails {escape(', '.join(result.failed) or 'no requirement outright')}")
+    if result.errors:  # a bug in the suite is said as such, never as a failure of the target
+        headline += ("" if result.failed else " — NOT CERTIFIED") + (
+            f"; the suite itself failed while checking {escape(', '.join(result.errors))}")
     if state.read_only:  # a smoke check of existing audios certifies no level: nothing was uploaded
         headline = ("READ-ONLY CHECK PASSED" if result.conforms else
                     f"READ-ONLY CHECK FAILED: {escape(', '.join(result.failed) or 'no requirement outright')}")

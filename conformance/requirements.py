@@ -194,6 +194,13 @@ _ALL = (
                 "no audio behind: the space's `Item-Total` is unchanged", f"{DOCS}/audios/create"),
     Requirement("PROP-ERROR-BODY", Level.SHOULD, "Every error answer to a generated request is problem+json with a "
                 "reason, and carries no stack trace or internal path", "RFC 9457; " + CONTRACT),
+    # --- transport: what the suite accepts on the wire (conformance/transport.py) ---------------------------
+    Requirement("TRANSPORT-REDIRECT-ORIGIN", Level.MUST, "A redirect stays within the target's origin (scheme, "
+                "host, port): one elsewhere is not followed, so no credential leaves the configured target",
+                "RFC 9110 §15.4; RFC 6750 §5.3; https://fetch.spec.whatwg.org/#http-redirect-fetch"),
+    Requirement("TRANSPORT-RESPONSE-BOUNDED", Level.MUST, "An answer is no larger than it may legitimately be: a "
+                "WAV within the profile's maximum duration at its maximum stored rate, JSON within a few MiB "
+                "(`max_response_bytes` overrides), counted after content decoding", "RFC 9110 §8.4; " + CONTRACT),
 )
 
 CATALOGUE: dict[str, Requirement] = {r.id: r for r in _ALL}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,7 @@ from conformance.profile import Profile
 from conformance.resources import Resources
 
 SETTLED_STATES = ("available", "notAvailable")
+AUDIO_STATES = ("avaitingFile", *SETTLED_STATES)  # sic: the spelling of every version of the public docs
 
 
 def encode_file(data: bytes) -> str:
@@ -77,27 +79,69 @@ def upload(client: ApiClient, actor: str, space: Space, media: MediaCase, alias:
 
 
 def _wait_until_settled(client: ApiClient, space: Space, result: Upload, profile: Profile) -> dict[str, Any] | None:
-    """Poll the details until `available`/`notAvailable` or the profile's processing timeout (no blind sleeps:
-    each wait is the poll interval, bounded by the deadline)."""
+    """The upload's audio once processed (see :func:`settle`), remembering the polls for the report."""
     assert result.created is not None and result.handle is not None
-    if result.created.get("state") in SETTLED_STATES:
-        return result.created
+    settling = settle(client, space, result.created, profile, on_poll=lambda: result.remember(client))
+    result.polls, result.wait_s = settling.polls, settling.wait_s
+    if settling.problem:
+        result.problems.append(settling.problem)
+    return settling.audio
+
+
+@dataclass(slots=True)
+class Settling:
+    """How waiting for an audio to be processed ended: the last audio read (settled, or in an undocumented state,
+    or None when the wait ran out), the number of polls and the seconds waited, and why it stopped early."""
+
+    audio: dict[str, Any] | None
+    polls: int = 0
+    wait_s: float = 0.0
+    problem: str | None = None
+
+    @property
+    def available(self) -> bool:
+        """Whether the audio ended `available`."""
+        return self.audio is not None and self.audio.get("state") == "available"
+
+
+def settle(client: ApiClient, space: Space, audio: dict[str, Any], profile: Profile, *,
+           on_poll: Callable[[], None] | None = None, deadline: float | None = None) -> Settling:
+    """Poll an audio's details until it is `available`/`notAvailable`, within the profile's processing timeout
+    (and the run's ``deadline``, a ``time.monotonic()`` value). The one waiting loop of the suite: a synchronous
+    target costs nothing (its answer is already settled), an asynchronous one a poll every ``poll_interval_s``.
+
+    A state outside the documented enum stops the wait at once (the audio is returned as read, for the schema
+    check to judge): polling until the timeout for a value that can never settle would spend the whole processing
+    timeout on every upload of a target that merely names its states differently.
+    """
+    state = audio.get("state")
+    if state in SETTLED_STATES:
+        return Settling(audio)
+    if state not in AUDIO_STATES:
+        return Settling(audio, problem=f"state {state!r} is not a documented value")
     start = time.monotonic()
-    deadline = start + profile.processing_timeout_s
-    while True:
-        response = client.get_audio(space, result.handle)
-        result.remember(client)
-        result.polls += 1
-        body = json_body(response)
-        if response.status_code == 200 and isinstance(body, dict) and body.get("state") in SETTLED_STATES:
-            result.wait_s = time.monotonic() - start
-            return body
-        if time.monotonic() + profile.poll_interval_s > deadline:
-            result.wait_s = time.monotonic() - start
-            result.problems.append(f"still not processed after {profile.processing_timeout_s:g} s "
-                                   f"({result.polls} polls, last status {response.status_code})")
-            return None
+    until = start + profile.processing_timeout_s
+    if deadline is not None:
+        until = min(until, deadline)
+    handle, polls, status = str(audio.get("handle")), 0, None
+    while time.monotonic() + profile.poll_interval_s <= until:
         time.sleep(profile.poll_interval_s)
+        response = client.get_audio(space, handle)
+        polls += 1
+        if on_poll is not None:
+            on_poll()
+        body, status = json_body(response), response.status_code
+        if status != 200 or not isinstance(body, dict):
+            continue
+        state = body.get("state")
+        if state in SETTLED_STATES:
+            return Settling(body, polls, time.monotonic() - start)
+        if state not in AUDIO_STATES:
+            return Settling(body, polls, time.monotonic() - start, problem=f"state {state!r} is not a documented "
+                            "value")
+    waited = time.monotonic() - start
+    return Settling(None, polls, waited, problem=f"still not processed after {waited:.1f} s ({polls} polls, last "
+                    f"status {status})")
 
 
 class UploadCache:
@@ -147,6 +191,18 @@ def attempt(client: ApiClient, actor: str, space: Space, body: dict[str, Any] | 
     if 200 <= response.status_code < 300 and isinstance(parsed, dict) and isinstance(parsed.get("handle"), str):
         resources.record(actor, space, parsed["handle"])
     return response
+
+
+def create_without_file(client: ApiClient, actor: str, space: Space, alias: str | None, *, profile: Profile,
+                        resources: Resources) -> httpx.Response:
+    """Create an audio awaiting its file, in the form the target's profile names (``fileless_create``: a body
+    without `file`, or with `"file": null`); what it creates is recorded for cleanup."""
+    body = profile.fileless_body()
+    if body is None:
+        raise ValueError("the profile declares no file-less create (fileless_create = \"unsupported\")")
+    if alias is not None:
+        body["alias"] = alias
+    return attempt(client, actor, space, body, resources=resources)
 
 
 def list_all(client: ApiClient, space: Space, *, search: str | None = None,

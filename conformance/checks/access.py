@@ -9,6 +9,7 @@ profile (``access_matrix.expected_statuses``), never from this module.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
+from urllib.parse import unquote
 
 import httpx
 
@@ -20,12 +21,24 @@ Refusal = Callable[[httpx.Response, Collection[int], str, Iterable[str]], None]
 Allowance = Callable[[httpx.Response, str, "str | None"], None]
 
 
+def _asked(response: httpx.Response) -> str:
+    """The URL the answer is for, decoded (empty for an answer built without a request, as in unit tests)."""
+    try:
+        return unquote(str(response.request.url))
+    except RuntimeError:
+        return ""
+
+
 def _leaked(response: httpx.Response, values: Iterable[str]) -> str | None:
+    """What of the resource the refusal shows. A value the request itself carried (the handle in the path, as
+    echoed in a problem's ``instance`` member, RFC 9457 §3.1.5) tells the caller nothing it did not know, so it
+    is never a leak; an alias, an id or audio bytes are."""
     if response.content.startswith(b"RIFF") or media_type(response).startswith("audio/"):
         return "audio bytes"
     text = response.content.decode("utf-8", "replace")
+    asked = _asked(response)
     for value in values:
-        if value and value in text:
+        if value and value in text and value not in asked:
             return repr(value)
     return None
 

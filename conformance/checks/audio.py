@@ -72,6 +72,15 @@ def has_every_field(audio: dict[str, Any]) -> None:
             fail("AUD-SCHEMA-FIELDS", f"`{count}` is negative", received=audio[count], expected=">= 0")
 
 
+@check("AUD-SCHEMA-FIELDS")
+def state_is_documented(audio: dict[str, Any]) -> None:
+    """`state` is one of the documented values; checked on its own where a poll stopped on an unknown state, so
+    that such a target fails the schema requirement at once instead of spending a processing timeout per upload."""
+    if audio.get("state") not in STATES:
+        fail("AUD-SCHEMA-FIELDS", "`state` is not a documented value", received=repr(audio.get("state")),
+             expected=", ".join(STATES))
+
+
 @check("AUD-HANDLE-GRAMMAR")
 def handle_follows_grammar(audio: dict[str, Any]) -> None:
     """Handles are hyphen-separated lowercase alphanumerics, 1–50 characters (ids-handles-and-aliases)."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import re
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,13 +31,14 @@ from schemathesis.core.failures import CustomFailure, Failure, FailureGroup
 from conformance.checks import ConformanceFailure, fail
 from conformance.checks.audio import duration_is_iso8601
 from conformance.checks.http import error_body_is_problem_json, json_body
+from conformance.checks.transport import TransportFailure
 from conformance.checks.wav import file_answers_wav, is_pcm16_mono_wav, length_matches_duration, rate_matches_details
 from conformance.client import ApiClient, Exchange, HangGuard, RequestStats, TargetError, Throttle
 from conformance.config import Space
 from conformance.profile import Profile
 from conformance.resources import Resources
+from conformance.workflow import settle
 
-SETTLED = ("available", "notAvailable")
 MAX_CURL = 4000
 SEARCH_PAGE = 50
 _AUTHORIZATION = re.compile(r""" -H (?:'[Aa]uthorization:[^']*'|"[Aa]uthorization:[^"]*")""")
@@ -190,21 +190,21 @@ class PropertyChecks:
             info = is_pcm16_mono_wav(wav)
             rate_matches_details(info, audio)
             length_matches_duration(info, duration_is_iso8601(audio), self.profile)
+        except TransportFailure:
+            raise  # the wire (a redirect elsewhere, an oversized answer), not the stored WAV: its own requirement
         except ConformanceFailure as exc:
             fail("PROP-CREATE-FILE-VALID", f"an accepted upload is not stored as valid WAV ({exc.requirement}: "
                  f"{exc.title})", received=exc.received, expected=exc.expected)
 
     def _settled(self, url: str, audio: dict[str, Any]) -> dict[str, Any]:
-        """The audio once processed (at once on a synchronous target; else polled within the profile's timeout)."""
-        deadline = time.monotonic() + self.profile.processing_timeout_s
-        while audio.get("state") not in SETTLED and time.monotonic() < deadline:
-            time.sleep(self.profile.poll_interval_s)
-            body = json_body(self._get(url))
-            audio = body if isinstance(body, dict) else {}
-        if audio.get("state") != "available":
+        """The audio once processed (the suite's one waiting loop, ``conformance.workflow.settle``)."""
+        settling = settle(self.http, self.space, audio, self.profile)
+        if not settling.available:
+            last = (settling.audio or audio).get("state")
             fail("PROP-CREATE-FILE-VALID", "an accepted upload did not become available",
-                 received=f"state {audio.get('state')!r}", expected="available")
-        return audio
+                 received=f"state {last!r}; {settling.problem or 'settled'}", expected="available")
+        assert settling.audio is not None
+        return settling.audio
 
     def refusal_stores_nothing(self, ctx: Any, response: Response, case: Case) -> None:
         """A refused create (4xx) stores no audio with its alias (or, without a searchable alias, leaves the

@@ -13,6 +13,7 @@ one minimal failing case), with the failing exchange added to the test's HTTP tr
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from typing import Any
 
 import hypothesis
 import hypothesis.configuration
+import hypothesis.errors
 import requests
 from hypothesis import HealthCheck, Phase
 from hypothesis.stateful import get_state_machine_test
@@ -32,7 +34,9 @@ from schemathesis.generation.hypothesis.reporting import ignore_hypothesis_outpu
 from schemathesis.pytest._test_builder import build_operation_test
 from schemathesis.specs.openapi.checks import ensure_resource_availability
 
-from conformance.client import TargetError, Transcript
+from conformance.checks import ConformanceFailure
+from conformance.checks.transport import TransportFailure
+from conformance.client import Exchange, TargetError, Transcript
 from conformance.properties.checks import PropertyChecks, as_conformance_failure, exchange
 from conformance.properties.schema import Budget
 
@@ -55,6 +59,21 @@ QUIET = {"deadline": None, "database": None, "report_multiple_bugs": False, "pri
 decides what is generated), one failure per test, and no health check about slow data (PyAV synthesis)."""
 
 
+def _first_failure(exc: BaseException) -> ConformanceFailure | None:
+    """The first ``ConformanceFailure`` inside an exception group (Hypothesis' ``FlakyFailure`` wraps what failed)."""
+    if isinstance(exc, ConformanceFailure):
+        return exc
+    for inner in getattr(exc, "exceptions", ()):
+        found = _first_failure(inner)
+        if found is not None:
+            return found
+    return None
+
+
+class PropertyEngineError(RuntimeError):
+    """Hypothesis or schemathesis broke down without any check seeing a failing answer: an error of the suite."""
+
+
 @dataclass
 class PropertyRun:
     """One run's schema, checks, seed and budget; ``transcript`` is the current test's (the plugin's)."""
@@ -66,6 +85,7 @@ class PropertyRun:
     transcript: Transcript
     headers: dict[str, str]
     undecided: TargetError | None = None
+    observed: ConformanceFailure | None = None  # the first failing answer a check of ours saw in this run
 
     def operation(self, label: str) -> Any:
         """The API operation ``METHOD /path``."""
@@ -80,10 +100,17 @@ class PropertyRun:
         self.validate(case, response, requirement=requirement, checks=checks, headers=headers)
         return response
 
+    @functools.cached_property
+    def session(self) -> requests.Session:
+        """The ``requests`` session every schemathesis call of the run uses (the transport hook): it sends through
+        the suite's own transport, so generated requests, and the re-sends of schemathesis' checks, go to the
+        target's origin only and get bounded answers on a deadline (``conformance/transport.py``)."""
+        return self.checks.http.requests_session()
+
     def call(self, case: Case, *, headers: dict[str, str] | None = None) -> Response:
         """Send ``case`` and record what it created (no judgement yet)."""
         self.before(case)
-        response = self.send(case, lambda: case.call(headers=headers))
+        response = self.send(case, lambda: case.call(headers=headers, session=self.session))
         self.checks.after_call(case, response)
         return response
 
@@ -104,26 +131,52 @@ class PropertyRun:
         except (requests.exceptions.Timeout, TimeoutError):
             self.undecided = self.checks.timed_out(case)
             raise self.undecided from None
+        except TransportFailure as failure:  # the transport stopped the answer: its own requirement, transcript
+            self.transcript.add(Exchange.stopped_by(failure))
+            if self.observed is None:
+                self.observed = failure
+            raise
+        except requests.exceptions.ConnectionError as exc:  # dropped or cut short: undecided, as for the suite
+            self.undecided = TargetError(f"{case.method.upper()} {case.formatted_path} failed: {exc}")
+            raise self.undecided from None
 
     @contextmanager
     def deciding(self) -> Iterator[None]:
-        """A target that stopped answering leaves the property undecided (``TargetError``), even when hypothesis
-        reports the aborted run as something else (a flaky replay, since the target's answers changed)."""
+        """Blame honestly what ends a property run.
+
+        - A target that stopped answering leaves the property undecided (``TargetError``), even when Hypothesis
+          reports the aborted run as something else.
+        - A Hypothesis flakiness error (``Flaky``: the replay of a failing example did not fail again, or the
+          data drawn changed because the target's answers did) is not a verdict by itself: when one of our checks
+          did see a failing answer during the run, that observation is the finding; otherwise the run ends as a
+          suite error (:class:`PropertyEngineError`), never as a failure of the target.
+        - Any other exception from Hypothesis or schemathesis (a health check, an invalid strategy) is the suite's.
+        """
         self.undecided = None
+        self.observed = None
         try:
             yield
         except TargetError:
             raise
-        except Exception:
+        except ConformanceFailure:
+            raise
+        except Exception as exc:
             if self.undecided is not None:
                 raise self.undecided from None
+            if isinstance(exc, hypothesis.errors.Flaky | BaseExceptionGroup):
+                seen = self.observed or _first_failure(exc)
+                if seen is not None:
+                    raise seen from None
+                raise PropertyEngineError(f"Hypothesis reported {type(exc).__name__} and no check of ours saw a "
+                                          f"failing answer: {str(exc).splitlines()[0][:300]}") from exc
             raise
 
     def validate(self, case: Case, response: Response, *, requirement: str,
                  checks: list[Callable[..., None]] | None = None, headers: dict[str, str] | None = None) -> None:
         """Schemathesis' checks (or ``checks``) plus ours on one answer."""
         try:
-            case.validate_response(response, checks=checks, additional_checks=self.checks.all(), headers=headers)
+            case.validate_response(response, checks=checks, additional_checks=self.checks.all(), headers=headers,
+                                   transport_kwargs={"session": self.session})
         except FailureGroup as group:
             raise self.failure(group, requirement=requirement, case=case, response=response) from None
 
@@ -131,7 +184,10 @@ class PropertyRun:
         """The report's view of a schemathesis failure: our exception, and the exchange in the transcript."""
         if response is not None:
             self.transcript.add(exchange(response))
-        return as_conformance_failure(group, requirement=requirement, case=case, response=response, seed=self.seed)
+        found = as_conformance_failure(group, requirement=requirement, case=case, response=response, seed=self.seed)
+        if self.observed is None:
+            self.observed = found  # kept: a flaky replay must not hide what was seen
+        return found
 
     def phases(self) -> list[Phase]:
         """Hypothesis phases of our own properties and the stateful run (shrinking only when the budget says)."""
@@ -161,6 +217,9 @@ class PropertyRun:
         class Machine(base):  # type: ignore[misc, valid-type]
             def before_call(self, case: Case) -> None:
                 run.before(case)
+
+            def get_call_kwargs(self, case: Case) -> dict[str, Any]:
+                return {"session": run.session}  # the transport hook; also reaches validate_response's re-sends
 
             def call(self, case: Case, **kwargs: Any) -> Response:
                 return run.send(case, lambda: super(Machine, self).call(case, **kwargs))

@@ -80,14 +80,20 @@ def read_definition(settings: Settings) -> dict[str, Any]:
     return data
 
 
-def adjusted(definition: dict[str, Any], base_url: str, profile: Profile) -> dict[str, Any]:
+def adjusted(definition: dict[str, Any], base_url: str, profile: Profile, *, ours: bool = True) -> dict[str, Any]:
     """A copy aimed at ``base_url``, without the operations of capabilities the profile does not declare, and with
-    the media, alias and identity fields adjusted (see the module doc)."""
+    the media, alias and identity fields adjusted (see the module doc). Our own definition is also rendered for the
+    profile (:func:`render_for_profile`); a target's own definition already states its choices."""
     data = copy.deepcopy(definition)
+    if ours:
+        render_for_profile(data, profile)
     data["servers"] = [{"url": base_url}]
+    removed: set[str] = set()
     for item in data.get("paths", {}).values():
         for method in [m for m, op in item.items() if isinstance(op, dict) and not _declared(op, profile)]:
+            removed.add(str(item[method].get("operationId")))
             del item[method]
+    _drop_links_to(data, removed)
     schemas = data.get("components", {}).get("schemas", {})
     alias = schemas.get("Alias")
     if isinstance(alias, dict):
@@ -98,6 +104,117 @@ def adjusted(definition: dict[str, Any], base_url: str, profile: Profile) -> dic
     if "identity" in create:
         create["identity"] = {"type": "null", "description": "No identity is configured: only null is valid data."}
     return data
+
+
+SORT_FIELDS = ("handle", "createdAt", "uploadedAt")
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+def render_for_profile(data: dict[str, Any], profile: Profile) -> None:
+    """Make our definition say what this target chose where the docs are silent, so that no schemathesis finding
+    can fire on a choice the profile allows: a schema-valid request a conforming target may refuse is no longer
+    schema-valid, and every status the profile names is documented where it can occur.
+
+    - ``sort``: exactly the values of the profile's syntax (``list_sort_ascending``/``_descending``; none
+      descending when the target sorts ascending only);
+    - ``file`` on create: the file-less form the target takes (``fileless_create``): omitted, null, either, or
+      none at all (then ``file`` is a required string);
+    - a client-sent ``handle`` on create or update is schema-invalid where the profile says it is rejected;
+    - the statuses of the profile (invalid request, rejected media, denied, deleted, conflict, a file not yet
+      there, a page past the end) are added to the operations that can answer them.
+    """
+    for path, item in data.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in HTTP_METHODS or not isinstance(operation, dict):
+                continue
+            for parameter in operation.get("parameters", []):
+                if isinstance(parameter, dict) and parameter.get("name") == "sort" and parameter.get("in") == "query":
+                    parameter["schema"] = _sort_schema(profile)
+                    parameter.pop("example", None)
+            _document_statuses(operation, _profile_statuses(path, method, profile))
+    schemas = data.get("components", {}).get("schemas", {})
+    create = schemas.get("AudioCreate")
+    if isinstance(create, dict):
+        _fileless_form(create, profile)
+    if profile.client_handle == "reject":
+        for name in ("AudioCreate", "AudioUpdate"):
+            if isinstance(schemas.get(name), dict):
+                schemas[name].setdefault("properties", {})["handle"] = False
+
+
+def _sort_schema(profile: Profile) -> dict[str, Any]:
+    values = [profile.list_sort_ascending.replace("{field}", f) for f in SORT_FIELDS]
+    if profile.has_descending_sort:
+        values += [profile.list_sort_descending.replace("{field}", f) for f in SORT_FIELDS]
+    return {"type": "string", "enum": values}
+
+
+def _fileless_form(create: dict[str, Any], profile: Profile) -> None:
+    """``file`` in the target's form: a string, or also null; and required unless an omitted key is a form."""
+    properties = create.setdefault("properties", {})
+    media = properties.get("file")
+    if not isinstance(media, dict):
+        return
+    branches = media.get("anyOf") or media.get("oneOf") or [media]
+    strings = [b for b in branches if isinstance(b, dict) and b.get("type") == "string"]
+    string = copy.deepcopy(strings[0]) if strings else {"type": "string", "format": "byte"}
+    nullable = profile.fileless_create in ("either", "null")
+    properties["file"] = {"description": media.get("description", ""),
+                          **({"anyOf": [string, {"type": "null"}]} if nullable else string)}
+    required = [r for r in create.get("required", []) if r != "file"]
+    if profile.fileless_create in ("null", "unsupported"):
+        required.append("file")
+    if required:
+        create["required"] = required
+    else:
+        create.pop("required", None)
+
+
+def _profile_statuses(path: str, method: str, profile: Profile) -> set[int]:
+    """The statuses a conforming target with ``profile`` may answer on this operation besides the packaged ones."""
+    statuses = {*profile.invalid_request_statuses, *profile.unauthenticated_statuses}
+    if path.startswith("/spaces/"):
+        statuses |= set(profile.denied_statuses)
+    if "{audio}" in path:
+        statuses |= set(profile.deleted_statuses)
+    if method == "post" and path.endswith("/audios"):
+        statuses |= set(profile.reject_statuses.values())
+    if method == "get" and path.endswith("/audios") and profile.list_past_end_status != 200:
+        statuses.add(profile.list_past_end_status)
+    if method == "get" and path.endswith("/file"):
+        statuses |= set(profile.file_before_upload_statuses)
+    if method == "post" and (path.endswith("/file") or path.endswith("/user/keys")):
+        statuses |= set(profile.conflict_statuses)
+        if path.endswith("/file"):
+            statuses |= set(profile.reject_statuses.values())
+    return statuses
+
+
+def _document_statuses(operation: dict[str, Any], statuses: set[int]) -> None:
+    """Add each status the operation does not document yet, as a problem answer."""
+    responses = operation.setdefault("responses", {})
+    for status in sorted(statuses):
+        if str(status) not in responses and status not in responses:
+            responses[str(status)] = {
+                "description": "A status the target's profile names for this case.",
+                "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}},
+                            "application/json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            }
+
+
+def _drop_links_to(data: dict[str, Any], operation_ids: set[str]) -> None:
+    """Remove the response links that lead to operations the target does not have (the stateful run would refuse
+    a definition whose links point nowhere)."""
+    for item in data.get("paths", {}).values():
+        for operation in item.values():
+            if not isinstance(operation, dict):
+                continue
+            for response in operation.get("responses", {}).values():
+                links = response.get("links") if isinstance(response, dict) else None
+                if isinstance(links, dict):
+                    for name in [n for n, link in links.items()
+                                 if isinstance(link, dict) and link.get("operationId") in operation_ids]:
+                        del links[name]
 
 
 def _declared(operation: dict[str, Any], profile: Profile) -> bool:
@@ -152,7 +269,8 @@ def load(settings: Settings, *, token: str, space: Space, seed: int) -> schemath
     assert settings.base_url is not None
     budget = BUDGETS[settings.budget]
     register_formats(settings.profile, budget)
-    schema = schemathesis.openapi.from_dict(adjusted(read_definition(settings), settings.base_url, settings.profile))
+    schema = schemathesis.openapi.from_dict(adjusted(read_definition(settings), settings.base_url, settings.profile,
+                                                     ours=settings.openapi is None))
     schema.config.update(
         base_url=settings.base_url,
         headers={"Authorization": f"Bearer {token}"},
@@ -168,4 +286,17 @@ def load(settings: Settings, *, token: str, space: Space, seed: int) -> schemath
         database="none",  # no replay of earlier runs: seed S alone decides what is generated
     )
     schema.config.phases.update(phases=list(budget.phases))
+    _accept_profile_refusals(schema, settings.profile)
     return schema
+
+
+def _accept_profile_refusals(schema: schemathesis.BaseSchema, profile: Profile) -> None:
+    """Schema-valid data may still be refused for what the schema cannot say: the audio was deleted (the profile's
+    ``deleted_statuses``, e.g. 410 in a stateful scenario), it has no file yet, the resource collides, the page is
+    past the end. Schemathesis' ``positive_data_acceptance`` (ST202) knows 404 and 409; it learns the profile's."""
+    check = schema.config.checks.positive_data_acceptance
+    extra = [*profile.deleted_statuses, *profile.file_before_upload_statuses, *profile.conflict_statuses,
+             *profile.denied_statuses]
+    if profile.list_past_end_status != 200:
+        extra.append(profile.list_past_end_status)
+    check.expected_statuses = list(dict.fromkeys([*check.expected_statuses, *map(str, extra)]))

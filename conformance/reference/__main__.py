@@ -3,8 +3,10 @@
 ``serve`` provisions the database, binds the socket itself (``--port 0`` picks a free port), then, once the
 socket listens, writes the suite configuration atomically and prints exactly one line
 ``listening on http://HOST:PORT/v1``. Operator mistakes (unknown fault, unusable database path, port in
-use) are one line on stderr and exit status 2, never a traceback. ``--timing-log FILE`` appends one JSON line
-per request (``ts``, ``method``, ``path``, ``status``, ``duration_ms`` = the ``Server-Timing`` figure) to FILE.
+use, a profile file that is not TOML or has an unknown key or a wrong value) are one line on stderr and exit
+status 2, never a traceback. ``--timing-log FILE`` appends one JSON line per request (``ts``, ``method``,
+``path``, ``status``, ``duration_ms`` = the ``Server-Timing`` figure) to FILE. ``--profile FILE`` makes the
+server play a profile (:mod:`behaviour`) and repeats it in the written configuration's ``[profile]`` table.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ import uvicorn
 
 from . import faults
 from .app import create_app
+from .behaviour import REFERENCE, BehaviourError, load_profile, with_denied_status
+from .errors import MediaRejected
 from .provision import provision, render_config, write_config
 from .settings import Settings
 from .storage import Storage
@@ -37,8 +41,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--db", required=True, type=Path, help="SQLite database file (created if missing)")
     serve.add_argument("--write-config", type=Path, help="write the suite configuration TOML here once listening")
     serve.add_argument("--fault", action="append", default=[], metavar="NAME", help="enable a planted fault")
-    serve.add_argument("--denied-status", type=int, choices=(403, 404), default=404,
-                       help="status for a space the caller may not use or that does not exist (default 404)")
+    serve.add_argument("--profile", type=Path, metavar="FILE",
+                       help="play this profile (the keys of conformance/profiles/reference.toml, any subset, plus a "
+                            "[serve] table); it is repeated as [profile] in the written configuration")
+    serve.add_argument("--denied-status", type=int, choices=(403, 404), default=None,
+                       help="status for a space the caller may not use or that does not exist (default 404); "
+                            "the same as denied_statuses = [N], hide_existence = true in a profile")
     serve.add_argument("--timing-log", type=Path, metavar="FILE",
                        help="append one JSON line per request (method, path, status, duration_ms) to FILE")
     commands.add_parser("faults", help="list the planted faults: name, requirement ids, description")
@@ -97,14 +105,26 @@ def serve(args: argparse.Namespace) -> int:
             args.timing_log.open("a").close()
         except OSError as exc:
             return fail(f"cannot write the timing log {args.timing_log}: {exc.strerror or exc}")
+    behaviour, profile = REFERENCE, None
+    if args.profile is not None:
+        try:
+            behaviour, profile = load_profile(args.profile)
+        except BehaviourError as exc:
+            return fail(str(exc))
+    if args.denied_status is not None:
+        behaviour = with_denied_status(behaviour, args.denied_status)
+        if profile is not None:
+            profile = {**profile, "denied_statuses": [args.denied_status], "hide_existence": True}
     settings = Settings(
-        db_path=args.db, faults=frozenset(args.fault), denied_status=args.denied_status, timing_log=args.timing_log
+        db_path=args.db, behaviour=behaviour, faults=frozenset(args.fault), timing_log=args.timing_log
     )
     try:
-        provisioned = provision(Storage(args.db))
+        provisioned = provision(Storage(args.db), behaviour)
         app = create_app(settings)
     except (sqlite3.Error, OSError) as exc:
         return fail(f"cannot use database {args.db}: {exc}")
+    except MediaRejected as exc:
+        return fail(f"the profile's limits refuse the provisioned sample audio: {exc.reason}")
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
@@ -112,7 +132,7 @@ def serve(args: argparse.Namespace) -> int:
     base_url = base_url_of(sock)
     if args.write_config:
         try:
-            write_config(args.write_config, render_config(base_url, provisioned))
+            write_config(args.write_config, render_config(base_url, provisioned, profile))
         except OSError as exc:
             sock.close()
             return fail(f"cannot write the configuration {args.write_config}: {exc.strerror or exc}")

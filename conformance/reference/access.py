@@ -1,8 +1,10 @@
 """Who is calling, and may they act in this space?
 
 Token verification (session tokens and API keys) and the space access policy: a user may act in a space
-owned by itself or by an organization it belongs to. Everything else answers 404 so that the existence of
-other users' and organizations' spaces is never revealed.
+owned by itself or by an organization it belongs to. Everything else is refused: by default with one status
+(404) for forbidden and unknown spaces alike, so that the existence of other users' and organizations' spaces is
+never revealed; a profile with ``hide_existence = false`` answers 403 for an existing space and 404 for an
+unknown one instead (the other choice conforming targets make).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ MAX_HANDLE = 50
 _TOKEN = re.compile(r"[A-Za-z0-9\-._~+/]+=*")  # RFC 6750 b64token
 PBKDF2_ITERATIONS = 60_000
 SPACE_NOT_FOUND = "The space does not exist or you have no access to it."
+SPACE_UNKNOWN = "The space does not exist."
+SPACE_FORBIDDEN = "You have no access to this space."
 
 
 def valid_handle(text: object) -> bool:
@@ -55,6 +59,16 @@ def parse_bearer(header: str | None) -> str | None:
     return token
 
 
+def _lenient_scheme(header: str) -> str:
+    """The ``bearer-scheme-lenient`` fault: a bare token, ``Token <t>`` or ``Basic <t>`` is read as ``Bearer <t>``."""
+    scheme, _, rest = header.strip().partition(" ")
+    if not rest and _TOKEN.fullmatch(scheme):
+        return f"Bearer {scheme}"
+    if scheme.lower() in ("token", "basic") and rest.strip():
+        return f"Bearer {rest.strip()}"
+    return header
+
+
 class Access:
     """Authentication and authorization over one storage, following the settings' faults."""
 
@@ -64,6 +78,8 @@ class Access:
 
     def authenticate(self, authorization: str | None) -> User:
         """The caller of a request, from its Authorization header value."""
+        if faults.active(self._settings, "bearer-scheme-lenient") and authorization is not None:
+            authorization = _lenient_scheme(authorization)
         token = parse_bearer(authorization)
         if token is None:
             if faults.active(self._settings, "auth-missing-accepted"):
@@ -87,13 +103,25 @@ class Access:
         user, expected, salt = record
         return user if hmac.compare_digest(hash_password(password, salt), expected) else None
 
+    def _unknown(self) -> NotFound:
+        behaviour = self._settings.behaviour
+        if behaviour.hide_existence:
+            return NotFound(SPACE_NOT_FOUND, status=behaviour.denied_status)
+        return NotFound(SPACE_UNKNOWN, status=404)
+
+    def _forbidden(self) -> NotFound:
+        behaviour = self._settings.behaviour
+        if behaviour.hide_existence:
+            return NotFound(SPACE_NOT_FOUND, status=behaviour.denied_status)
+        return NotFound(SPACE_FORBIDDEN, status=behaviour.forbidden_status)
+
     def resolve_space(self, user: User, owner: str, space: str, *, read_only: bool) -> Space:
-        """The addressed space if ``user`` may act in it, else 404 (existence is not revealed)."""
+        """The addressed space if ``user`` may act in it, else the profile's denied status."""
         if not (valid_handle(owner) and valid_handle(space)):
-            raise NotFound(SPACE_NOT_FOUND, status=self._settings.denied_status)
+            raise self._unknown()
         found = self._storage.find_space(owner_handle=owner, handle=space)
         if found is None:
-            raise NotFound(SPACE_NOT_FOUND, status=self._settings.denied_status)
+            raise self._unknown()
         if found.owner_type == "user":
             allowed = found.owner_handle == user.handle
         else:
@@ -107,5 +135,5 @@ class Access:
         if not allowed and not read_only and faults.active(self._settings, "foreign-audio-writable"):
             allowed = True
         if not allowed:
-            raise NotFound(SPACE_NOT_FOUND, status=self._settings.denied_status)
+            raise self._forbidden()
         return found

@@ -11,6 +11,11 @@ correct server and faulty variants side by side. Middlewares, outermost first:
 3. ``PathGuardMiddleware`` — percent-encoded ``/`` or ``\\`` in the raw path is a 404: no handle contains
    them, and decoding them would let ``alice%2Fmain`` address another route.
 4. ``BodyLimitMiddleware`` — a backstop on every request body (routes apply tighter limits themselves).
+
+With ``[serve] problem_extensions`` a ``ProblemExtensionsMiddleware`` sits between 1 and 2, so every problem
+body (the catch-all's 500 included) gets its extension members. The routes of a capability the behaviour lacks
+are not registered at all: the path answers 405 (with an ``Allow`` header without the method) or 404, exactly
+like a route that does not exist on the target.
 """
 
 from __future__ import annotations
@@ -32,8 +37,16 @@ from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from . import faults, routes_audios, routes_auth, routes_meta
+from .behaviour import STATUS_KINDS
 from .errors import ApiError, PayloadTooLarge, Unauthorized
-from .problems import GENERIC_500, client_detail, problem_response, www_authenticate
+from .problems import (
+    CODE_STATE_KEY,
+    GENERIC_500,
+    ProblemExtensionsMiddleware,
+    client_detail,
+    problem_response,
+    www_authenticate,
+)
 from .service import Service
 from .settings import Settings
 
@@ -163,10 +176,17 @@ def allowed_methods(request: Request) -> str:
 def create_app(settings: Settings) -> Starlette:
     """A complete server instance over ``settings`` (database, limits, faults)."""
 
+    behaviour = settings.behaviour
+
     async def api_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, ApiError)
-        headers = www_authenticate(settings, token_sent=exc.token_sent) if isinstance(exc, Unauthorized) else None
-        return problem_response(exc.status, client_detail(settings, exc.status, exc.detail, exc), headers)
+        headers = None
+        if isinstance(exc, Unauthorized):
+            headers = www_authenticate(settings, token_sent=exc.token_sent, detail=exc.detail)
+        status = behaviour.status_of(exc.kind) if exc.kind in STATUS_KINDS else exc.status
+        if exc.kind is not None:
+            request.scope.setdefault("state", {})[CODE_STATE_KEY] = exc.kind
+        return problem_response(status, client_detail(settings, status, exc.detail, exc), headers)
 
     async def http_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, HTTPException)
@@ -182,10 +202,16 @@ def create_app(settings: Settings) -> Starlette:
 
     body_limit = None if faults.active(settings, "oversize-accepted") else settings.limits.max_body_bytes
     timing_log = TimingLog(settings.timing_log) if settings.timing_log is not None else None
+    extensions = [Middleware(ProblemExtensionsMiddleware)] if behaviour.serve.problem_extensions else []
     app = Starlette(
-        routes=[*routes_meta.ROUTES, *routes_auth.ROUTES, *routes_audios.ROUTES],
+        routes=[
+            *routes_meta.ROUTES,
+            *routes_auth.routes(behaviour.capabilities),
+            *routes_audios.routes(behaviour.capabilities),
+        ],
         middleware=[
             Middleware(ServerTimingMiddleware, timing_log=timing_log),
+            *extensions,
             Middleware(CatchAllMiddleware),
             Middleware(PathGuardMiddleware),
             Middleware(BodyLimitMiddleware, limit=body_limit),

@@ -103,6 +103,10 @@ CATALOGUE: tuple[Fault, ...] = (
           "an alias with a character outside the BMP or a control character answers 500 (create and update)"),
     Fault("undocumented-field-type", ("PROP-STATELESS", "PROP-STATEFUL", "AUD-SCHEMA-FIELDS"),
           "the audio's `voiceprints` count is sent as a string (\"0\") instead of an integer"),
+    Fault("undocumented-state", ("AUD-SCHEMA-FIELDS",),
+          "a processed audio's `state` reads \"ready\", a value outside the documented enum (never `available`)"),
+    Fault("bearer-scheme-lenient", ("AUTH-INVALID-401",),
+          "a valid token is accepted without a scheme, or under `Token` or `Basic`, not only as `Bearer <token>`"),
     Fault("use-after-delete", ("PROP-STATEFUL", "DELETE-GONE"),
           "DELETE answers 204 and the audio leaves the list, but its details are still served (a stale cache)"),
 )

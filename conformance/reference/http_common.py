@@ -43,26 +43,32 @@ def require_octet_stream(request: Request) -> None:
         raise UnsupportedMediaType("The body must be application/octet-stream.")
 
 
-async def read_body(request: Request, limit: int | None) -> bytes:
-    """The request body; 413 from Content-Length or as soon as the bytes read pass ``limit``."""
-    return bytes(await read_body_buffer(request, limit))
+async def read_body(request: Request, limit: int | None, *, too_large: str | None = None) -> bytes:
+    """The request body; 413 from Content-Length or as soon as the bytes read pass ``limit``. ``too_large``
+    names the error kind of an upload's oversize body (the profile's ``reject_statuses.too_large``)."""
+    return bytes(await read_body_buffer(request, limit, too_large=too_large))
 
 
-async def read_body_buffer(request: Request, limit: int | None) -> bytearray:
+async def read_body_buffer(request: Request, limit: int | None, *, too_large: str | None = None) -> bytearray:
     """:func:`read_body` into one growing buffer (never the chunks and their joined copy side by side)."""
     declared = request.headers.get("content-length", "")
+    message = f"The request body is larger than {limit} bytes."
     if limit is not None and declared.isascii() and declared.isdigit() and int(declared) > limit:
-        raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
+        raise PayloadTooLarge(message, kind=too_large)
     body = bytearray()
-    async for chunk in request.stream():
-        if limit is not None and len(body) + len(chunk) > limit:
-            raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
-        body += chunk
+    try:
+        async for chunk in request.stream():
+            if limit is not None and len(body) + len(chunk) > limit:
+                raise PayloadTooLarge(message)
+            body += chunk
+    except PayloadTooLarge as exc:  # ours, or the app's backstop limit while streaming
+        raise PayloadTooLarge(exc.detail, kind=too_large) from None
     return body
 
 
-def parse_json(raw: bytes | bytearray) -> object:
-    """A JSON document in UTF-8; anything else (other encodings, BOM, deep nesting) is a 400.
+def parse_json(raw: bytes | bytearray, *, kind: str = "invalid_request") -> object:
+    """A JSON document in UTF-8; anything else (other encodings, BOM, deep nesting) is refused as ``kind`` (an
+    invalid request; ``malformed`` for an upload), 400 in the reference.
 
     A ``bytearray`` is emptied once decoded, so that a large body (an upload's Base64 text) does not stay in
     memory three times over (the bytes, their text, and the parsed string) while the JSON is parsed.
@@ -70,13 +76,13 @@ def parse_json(raw: bytes | bytearray) -> object:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        raise BadRequest("The body is not valid UTF-8.") from None
+        raise BadRequest("The body is not valid UTF-8.", kind=kind) from None
     if isinstance(raw, bytearray):
         raw.clear()
     try:
         return json.loads(text)
     except (ValueError, RecursionError):
-        raise BadRequest("The body is not valid JSON.") from None
+        raise BadRequest("The body is not valid JSON.", kind=kind) from None
 
 
 def json_response(payload: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:

@@ -1,8 +1,8 @@
 """Media rules and conversion: Base64 → bytes → PyAV decode → WAV PCM16 mono.
 
 The rules are applied in the order of docs/decisions.md (Upload, steps 5–9). Every failure is a
-:class:`MediaRejected` with the status the contract assigns, so a corrupt or hostile file can never turn
-into a 5xx: all error classes PyAV and its container access raise are caught here.
+:class:`MediaRejected` naming its reject reason (the profile gives its status), so a corrupt or hostile file can
+never turn into a 5xx: all error classes PyAV and its container access raise are caught here.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import io
 import re
 import struct
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 import av
@@ -52,6 +53,7 @@ AV_ERRORS: tuple[type[BaseException], ...] = (
 _STRICT_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
 _DATA_URI = re.compile(r"^data:[^,]*,")
 WAV_HEADER_BYTES = 44
+NOT_STRICT_BASE64 = "The file is not strict Base64 (standard alphabet, padding, no whitespace)."
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +70,13 @@ def decode_base64(text: str, *, lenient: bool = False) -> bytes:
     if lenient:
         return _decode_base64_lenient(text)
     if len(text) % 4 != 0 or not _STRICT_BASE64.fullmatch(text):
-        raise MediaRejected(400, "The file is not strict Base64 (standard alphabet, padding, no whitespace).")
+        raise MediaRejected("bad_base64", NOT_STRICT_BASE64)
     try:
         # what base64.b64decode(text, validate=True) does, minus its ASCII copy of the text (~27 MiB at the limit):
         # binascii reads an ASCII str in place
         return binascii.a2b_base64(text, strict_mode=True)
     except (binascii.Error, ValueError):
-        raise MediaRejected(400, "The file is not strict Base64 (standard alphabet, padding, no whitespace).") from None
+        raise MediaRejected("bad_base64", NOT_STRICT_BASE64) from None
 
 
 def _decode_base64_lenient(text: str) -> bytes:
@@ -84,15 +86,15 @@ def _decode_base64_lenient(text: str) -> bytes:
     try:
         return base64.b64decode(cleaned, validate=False)
     except (binascii.Error, ValueError):
-        raise MediaRejected(400, "The file is not Base64.") from None
+        raise MediaRejected("bad_base64", "The file is not Base64.") from None
 
 
 def check_file_size(data: bytes, limits: Limits, *, enforce_max: bool = True) -> None:
-    """Step 6: an empty file is a client mistake (400); one over the limit is 413."""
+    """Step 6: an empty file is a client mistake (``empty``, 400); one over the limit is ``too_large`` (413)."""
     if not data:
-        raise MediaRejected(400, "The file is empty.")
+        raise MediaRejected("empty", "The file is empty.")
     if enforce_max and len(data) > limits.max_file_bytes:
-        raise MediaRejected(413, f"The file is larger than {limits.max_file_bytes} bytes.")
+        raise MediaRejected("too_large", f"The file is larger than {limits.max_file_bytes} bytes.")
 
 
 def convert_to_wav(data: bytes, limits: Limits) -> ConvertedAudio:
@@ -100,7 +102,7 @@ def convert_to_wav(data: bytes, limits: Limits) -> ConvertedAudio:
     try:
         container = av.open(io.BytesIO(data), mode="r", options={"format_whitelist": FORMAT_WHITELIST})
     except AV_ERRORS:
-        raise MediaRejected(415, "The file is not a media format the server can decode.") from None
+        raise MediaRejected("undecodable", "The file is not a media format the server can decode.") from None
     try:
         stream = _first_audio_stream(container)
         _check_declared_parameters(stream, limits)
@@ -116,30 +118,32 @@ def _first_audio_stream(container: InputContainer) -> AudioStream:
     try:
         streams = container.streams.audio
         if len(streams) == 0:
-            raise MediaRejected(415, "The file has no audio stream.")
+            raise MediaRejected("undecodable", "The file has no audio stream.")
         return streams[0]
     except AV_ERRORS:
-        raise MediaRejected(415, "The file has no audio stream the server can read.") from None
+        raise MediaRejected("undecodable", "The file has no audio stream the server can read.") from None
 
 
 def _check_declared_parameters(stream: AudioStream, limits: Limits) -> None:
     """Reject from the codec parameters before decoding much (a 0 means unknown: the frames decide)."""
     context = stream.codec_context
     if context is None:  # FFmpeg has no decoder for this codec
-        raise MediaRejected(415, "The audio codec of the file cannot be decoded.")
+        raise MediaRejected("undecodable", "The audio codec of the file cannot be decoded.")
     try:
         rate = int(context.sample_rate or 0)
         channels = int(context.channels or 0)
     except AV_ERRORS:
-        raise MediaRejected(415, "The audio stream parameters cannot be read.") from None
+        raise MediaRejected("undecodable", "The audio stream parameters cannot be read.") from None
     _check_rate_and_channels(rate, channels, limits)
 
 
 def _check_rate_and_channels(rate: int, channels: int, limits: Limits) -> None:
     if 0 < rate < limits.min_sample_rate:
-        raise MediaRejected(422, f"The sample rate {rate} Hz is below {limits.min_sample_rate} Hz.")
+        raise MediaRejected("invalid_audio", f"The sample rate {rate} Hz is below {limits.min_sample_rate} Hz.")
     if channels > limits.max_channels:
-        raise MediaRejected(422, f"The audio has {channels} channels; at most {limits.max_channels} are accepted.")
+        raise MediaRejected(
+            "invalid_audio", f"The audio has {channels} channels; at most {limits.max_channels} are accepted."
+        )
 
 
 def _decode(container: InputContainer, stream: AudioStream, limits: Limits) -> ConvertedAudio:
@@ -151,7 +155,10 @@ def _decode(container: InputContainer, stream: AudioStream, limits: Limits) -> C
     resampler: av.AudioResampler | None = None
     out_rate = 0
     wav = bytearray(WAV_HEADER_BYTES)
-    source_seconds = 0.0
+    # exact: a float sum of frame.samples / rate drifts (1 s of 16 kHz in 1024-sample frames sums to 1.0000000000000004
+    # and would break an inclusive limit of exactly 1 s)
+    source_seconds = Fraction(0)
+    max_seconds = Fraction(limits.max_duration_s)
     frames_seen = 0
     failed = False
     try:
@@ -160,9 +167,9 @@ def _decode(container: InputContainer, stream: AudioStream, limits: Limits) -> C
             if rate <= 0:
                 continue
             _check_rate_and_channels(rate, frame.layout.nb_channels, limits)
-            source_seconds += frame.samples / rate
-            if source_seconds > limits.max_duration_s:
-                raise MediaRejected(422, f"The audio is longer than {limits.max_duration_s:g} s.")
+            source_seconds += Fraction(frame.samples, rate)
+            if source_seconds > max_seconds:
+                raise MediaRejected("invalid_audio", f"The audio is longer than {limits.max_duration_s:g} s.")
             if resampler is None:
                 out_rate = min(rate, limits.max_output_rate)
                 resampler = av.AudioResampler(format="s16", layout="mono", rate=out_rate)
@@ -177,13 +184,13 @@ def _decode(container: InputContainer, stream: AudioStream, limits: Limits) -> C
             pass
     if frames_seen == 0:
         if failed:
-            raise MediaRejected(415, "No audio frame of the file could be decoded.")
-        raise MediaRejected(422, "The audio contains no samples.")
+            raise MediaRejected("undecodable", "No audio frame of the file could be decoded.")
+        raise MediaRejected("invalid_audio", "The audio contains no samples.")
     frames = (len(wav) - WAV_HEADER_BYTES) // 2
     if frames == 0:
-        raise MediaRejected(422, "The audio contains no samples.")
+        raise MediaRejected("invalid_audio", "The audio contains no samples.")
     if frames / out_rate > limits.max_duration_s:
-        raise MediaRejected(422, f"The audio is longer than {limits.max_duration_s:g} s.")
+        raise MediaRejected("invalid_audio", f"The audio is longer than {limits.max_duration_s:g} s.")
     wav[:WAV_HEADER_BYTES] = _wav_header(frames * 2, channels=1, stated_rate=out_rate)
     return ConvertedAudio(wav=bytes(wav), sample_rate=out_rate, frames=frames)
 

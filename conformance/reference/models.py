@@ -45,7 +45,12 @@ class Session:
 
 @dataclass(frozen=True, slots=True)
 class Audio:
-    """An audio's metadata; the binary is fetched separately so listing never loads blobs."""
+    """An audio's metadata; the binary is fetched separately so listing never loads blobs.
+
+    ``state``, ``frames``, ``sample_rate`` and ``uploaded_at`` are what is stored. ``available_at`` is when a stored
+    file becomes visible (asynchronous processing): until then the API shows the audio as still awaiting its
+    file (see ``Service.visible``). None (no file, or a database from before the column) means "at once".
+    """
 
     id: str
     space_id: str
@@ -56,6 +61,7 @@ class Audio:
     sample_rate: int
     created_at: str
     uploaded_at: str | None
+    available_at: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +76,7 @@ class AudioQuery:
     after: str | None  # inclusive, same text format as created_at
     before: str | None
     offset_shift: int = 0  # items to step back from the page's start (only the ``pages-overlap`` fault sets it)
+    now: str | None = None  # files available after this moment are still processing: sorted as not uploaded
 
 
 @dataclass(frozen=True, slots=True)

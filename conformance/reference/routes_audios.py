@@ -8,6 +8,7 @@ themselves stay async so a hanging fault never ties up a worker thread.
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -26,6 +27,9 @@ from .http_common import (
 )
 from .models import Audio, Space
 from .service import Service
+
+if TYPE_CHECKING:
+    from .behaviour import Capabilities
 
 HANG_SECONDS = 3600.0
 AUDIOS = "/v1/spaces/{owner}/{space}/audios"
@@ -70,7 +74,8 @@ async def create_audio(request: Request) -> Response:
     require_json(request)
     # the Base64 text can be ~27 MiB: parse_json empties the buffer once decoded, create_audio drops the text
     # once decoded (docs: benchmarks/README.md, peak memory)
-    body = parse_json(await read_body_buffer(request, _body_limit(service, service.settings.limits.max_body_bytes)))
+    limit = _body_limit(service, service.settings.limits.max_body_bytes)
+    body = parse_json(await read_body_buffer(request, limit, too_large="too_large"), kind="malformed")
     status, view = await run_in_threadpool(service.create_audio, space, body)
     return json_response(view, status)
 
@@ -97,23 +102,28 @@ async def get_file(request: Request) -> Response:
     if faults.active(service.settings, "hang-file"):
         await asyncio.sleep(HANG_SECONDS)  # async: the server keeps serving everything else
     wav = await run_in_threadpool(service.audio_file, audio)
-    return Response(wav, media_type="audio/wav")
+    return Response(wav, media_type=service.behaviour.serve.wav_media_type)
 
 
 async def upload_file(request: Request) -> Response:
     service, audio = await _audio(request, read_only=False)
     require_octet_stream(request)
     service.ensure_awaiting_file(audio)  # 409 before reading a body that would be thrown away
-    raw = await read_body(request, _body_limit(service, service.settings.limits.max_file_bytes))
+    raw = await read_body(request, _body_limit(service, service.settings.limits.max_file_bytes), too_large="too_large")
     return json_response(await run_in_threadpool(service.upload_file, audio, raw))
 
 
-ROUTES = [
-    Route(AUDIOS, list_audios, methods=["GET"]),
-    Route(AUDIOS, create_audio, methods=["POST"]),
-    Route(AUDIO, get_audio, methods=["GET"]),
-    Route(AUDIO, update_audio, methods=["PATCH"]),
-    Route(AUDIO, delete_audio, methods=["DELETE"]),
-    Route(FILE, get_file, methods=["GET"]),
-    Route(FILE, upload_file, methods=["POST"]),
-]
+def routes(capabilities: Capabilities) -> list[Route]:
+    """The audio routes; DELETE and the raw upload only with their capability (else the path answers 405)."""
+    table = [
+        Route(AUDIOS, list_audios, methods=["GET"]),
+        Route(AUDIOS, create_audio, methods=["POST"]),
+        Route(AUDIO, get_audio, methods=["GET"]),
+        Route(AUDIO, update_audio, methods=["PATCH"]),
+    ]
+    if capabilities.delete:
+        table.append(Route(AUDIO, delete_audio, methods=["DELETE"]))
+    table.append(Route(FILE, get_file, methods=["GET"]))
+    if capabilities.raw_upload:
+        table.append(Route(FILE, upload_file, methods=["POST"]))
+    return table

@@ -1,14 +1,15 @@
 """Use cases of the API: sign-in, keys, and the audio resource (create, list, read, update, delete, file).
 
 No HTTP types and no SQL: callers pass parsed JSON values and query strings, and get JSON-ready dicts or
-bytes back; failures are :mod:`errors` exceptions carrying the contract's status. Planted faults that
-change data (not transport) are applied here, each at a ``faults.active`` check.
+bytes back; failures are :mod:`errors` exceptions naming their kind, whose status the server's behaviour (the
+reference profile or ``serve --profile``) decides. Planted faults that change data (not transport) are applied
+here, each at a ``faults.active`` check. The list's parameters are in :mod:`listing`, the audio's JSON form
+and its state as seen now (asynchronous processing) in :mod:`views`.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 import secrets
 import string
 import uuid
@@ -17,23 +18,23 @@ from dataclasses import replace
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from . import clock, faults, media
+from . import clock, faults, listing, media, views
 from .access import Access, hash_token, valid_handle
-from .errors import BadRequest, Conflict, MediaRejected, NotFound, Unauthorized
-from .models import AVAILABLE, AVAITING_FILE, ApiKey, Audio, AudioQuery, Space, User
+from .errors import BadRequest, Conflict, Deleted, MediaRejected, NoFileYet, NotFound, Unauthorized
+from .models import AVAILABLE, AVAITING_FILE, ApiKey, Audio, Space, User
 from .storage import Storage
 
 if TYPE_CHECKING:
+    from .behaviour import Behaviour
     from .settings import Settings
 
 TOKEN_ALPHABET = string.ascii_letters + string.digits
 TOKEN_LENGTH = 40
 MAX_ALIAS = 100
-MAX_PAGE_SIZE = 50
-DEFAULT_PAGE_SIZE = 20
-SORT_FIELDS = ("handle", "createdAt", "uploadedAt")
 SHORT_SESSION = timedelta(hours=1)  # the ``session-expiry-wrong`` fault's lifetime
 AUDIO_NOT_FOUND = "The audio does not exist in this space."
+AUDIO_DELETED = "The audio was deleted from this space."
+HANDLE_ATTEMPTS = 8  # fresh handles tried before giving up (a collision needs 2^60 bad luck)
 
 
 def new_token() -> str:
@@ -63,24 +64,11 @@ def _odd_alias(alias: str | None) -> bool:
     return alias is not None and any(ord(c) > 0xFFFF or ord(c) < 0x20 or ord(c) == 0x7F for c in alias)
 
 
-def _require_object(body: object) -> dict[str, object]:
+def _require_object(body: object, *, kind: str = "invalid_request") -> dict[str, object]:
+    """The body as a JSON object; otherwise refused as ``kind`` (``malformed`` for an upload)."""
     if not isinstance(body, dict):
-        raise BadRequest("The body must be a JSON object.")
+        raise BadRequest("The body must be a JSON object.", kind=kind)
     return body
-
-
-def _positive_int(params: Mapping[str, str], name: str, default: int, maximum: int | None) -> int:
-    raw = params.get(name)
-    if raw is None:
-        return default
-    try:
-        value = int(raw) if raw.isascii() and raw.isdigit() else 0
-    except ValueError:  # more digits than int() accepts
-        value = 0
-    if value < 1 or (maximum is not None and value > maximum):
-        limit = f" and at most {maximum}" if maximum is not None else ""
-        raise BadRequest(f"{name} must be an integer of at least 1{limit}.")
-    return value
 
 
 class Service:
@@ -91,6 +79,7 @@ class Service:
         self.storage = Storage(settings.db_path)
         self.storage.init_schema()
         self.access = Access(self.storage, settings)
+        self.behaviour: Behaviour = settings.behaviour
         self._deleted: dict[tuple[str, str], Audio] = {}  # only filled under the ``use-after-delete`` fault
 
     def _fault(self, name: str) -> bool:
@@ -168,6 +157,9 @@ class Service:
             audio = self.storage.audio_in_any_space(handle)
         if audio is None and self._fault("use-after-delete"):
             audio = self._deleted.get((space.id, handle))
+        if audio is None and valid_handle(handle) and self.storage.was_deleted(space_id=space.id, handle=handle):
+            # with the reference's 404 the answer is exactly that of an audio that never existed
+            raise NotFound(AUDIO_NOT_FOUND) if self.behaviour.deleted_statuses[0] == 404 else Deleted(AUDIO_DELETED)
         if audio is None:
             raise NotFound(AUDIO_NOT_FOUND)
         return audio
@@ -175,42 +167,70 @@ class Service:
     # -- audios ---------------------------------------------------------------------------------------
     def create_audio(self, space: Space, body: object) -> tuple[int, dict[str, object]]:
         """Steps 2–9 of the upload rules; returns (status, audio view)."""
-        data = _require_object(body)
+        data = _require_object(body, kind="malformed")
+        form = "null" if "file" in data else "omit"
         file = data.pop("file", None)  # popped: once decoded, the Base64 text is freed (the caller keeps the dict)
         if file is not None and not isinstance(file, str):
-            raise BadRequest("file must be a Base64 string or null.")
+            raise MediaRejected("malformed", "file must be a Base64 string or null.")
+        self._refuse_client_handle(data)
         alias = parse_alias(data.get("alias"))
         if _odd_alias(alias) and self._fault("odd-alias-500"):
             raise RuntimeError("alias cannot be stored")  # the app's handler answers a generic 500
         if data.get("identity") is not None:
             raise BadRequest("identity must be null: this server has no identities.")
+        if file is None and not self.behaviour.fileless_allowed(form):
+            raise MediaRejected("malformed", views.fileless_refusal(self.behaviour))
         if self._fault("alias-dropped"):
             alias = None
         created_at = clock.now_text()
-        audio_id, handle = str(uuid.uuid4()), str(uuid.uuid4())
         status = 200 if self._fault("create-200") else 201
         if file is None:
-            audio = Audio(audio_id, space.id, handle, alias, AVAITING_FILE, 0, 0, created_at, None)
-            self.storage.insert_audio(audio, wav=None, original=None)
+            audio = self._insert(space, alias, created_at, None, wav=None, original=None)
             return status, self.audio_view(audio)
         raw = self._decode_base64(file)
         del file
         converted = self._convert(raw)
         original = self._original(raw)
         del raw  # not needed while the WAV is stored
-        audio = Audio(
-            audio_id,
-            space.id,
-            handle,
-            alias,
-            AVAILABLE,
-            converted.frames,
-            converted.sample_rate,
-            created_at,
-            clock.now_text(),
-        )
-        self.storage.insert_audio(audio, wav=converted.wav, original=original)
+        audio = self._insert(space, alias, created_at, converted, wav=converted.wav, original=original)
         return status, self.audio_view(audio)
+
+    def _insert(
+        self,
+        space: Space,
+        alias: str | None,
+        created_at: str,
+        converted: media.ConvertedAudio | None,
+        *,
+        wav: bytes | None,
+        original: bytes | None,
+    ) -> Audio:
+        """Store a new audio under a fresh handle (never one the space has, or had before a delete)."""
+        uploaded_at = None if converted is None else self._ready_at()
+        for _ in range(HANDLE_ATTEMPTS):
+            audio = Audio(
+                str(uuid.uuid4()),
+                space.id,
+                views.new_handle(self.behaviour.serve.handle_style),
+                alias,
+                AVAITING_FILE if converted is None else AVAILABLE,
+                0 if converted is None else converted.frames,
+                0 if converted is None else converted.sample_rate,
+                created_at,
+                uploaded_at,
+                uploaded_at,
+            )
+            if self.storage.insert_audio(audio, wav=wav, original=original):
+                return audio
+        raise RuntimeError("no free audio handle after several attempts")
+
+    def _ready_at(self) -> str:
+        """When a file accepted now becomes visible: now, or after the asynchronous processing delay."""
+        return clock.to_text(clock.now() + timedelta(seconds=self.behaviour.processing_delay_s))
+
+    def _refuse_client_handle(self, data: Mapping[str, object]) -> None:
+        if "handle" in data and self.behaviour.client_handle == "reject":
+            raise BadRequest("handle is assigned by the server and cannot be sent.")
 
     def _decode_base64(self, text: str) -> bytes:
         try:
@@ -230,7 +250,7 @@ class Service:
         try:
             return media.convert_to_wav(raw, limits)
         except MediaRejected as rejected:
-            if rejected.status == 415 and self._fault("corrupt-upload-accepted"):
+            if rejected.kind == "undecodable" and self._fault("corrupt-upload-accepted"):
                 return media.silence(16000, 1.0)
             raise
 
@@ -242,14 +262,13 @@ class Service:
         """Raw upload: the media rules (steps 6–9) on the octet-stream body of an audio awaiting its file."""
         self.ensure_awaiting_file(audio)
         converted = self._convert(raw)
-        uploaded_at = clock.now_text()
         stored = self.storage.attach_file(
             audio.id,
             wav=converted.wav,
             original=self._original(raw),
             frames=converted.frames,
             sample_rate=converted.sample_rate,
-            uploaded_at=uploaded_at,
+            uploaded_at=self._ready_at(),
             replace=self._fault("raw-upload-twice-allowed"),
         )
         if not stored:
@@ -257,55 +276,24 @@ class Service:
         return self.audio_view(self.storage.get_audio(space_id=audio.space_id, handle=audio.handle) or audio)
 
     def ensure_awaiting_file(self, audio: Audio) -> None:
+        """409 for an audio that has a file (even one still processing: the stored state, not the shown one)."""
         if audio.state != AVAITING_FILE and not self._fault("raw-upload-twice-allowed"):
             raise Conflict("The audio already has a file.")
 
     def list_audios(self, space: Space, params: Mapping[str, str]) -> tuple[list[dict[str, object]], dict[str, str]]:
-        query = self._list_query(params)
+        query = listing.parse_query(params, self.behaviour, self._fault)
         page = self.storage.list_audios(None if self._fault("list-leaks-other-spaces") else space.id, query)
-        headers = {
-            "Page-Total": str(math.ceil(page.total / query.page_size)),
-            "Page-Size": str(query.page_size),
-            "Page-Current": str(query.page),
-            "Item-Total": str(page.total + 1 if self._fault("item-total-off-by-one") else page.total),
-        }
+        listing.check_past_end(self.behaviour, query, page.total)
+        reported = page.total + 1 if self._fault("item-total-off-by-one") else page.total
+        headers = listing.page_headers(query, page.total, reported_total=reported)
         return [self.audio_view(audio) for audio in page.items], headers
-
-    def _list_query(self, params: Mapping[str, str]) -> AudioQuery:
-        page = _positive_int(params, "page", 1, None)
-        limit = None if self._fault("page-size-limit-ignored") else MAX_PAGE_SIZE
-        page_size = _positive_int(params, "page-size", DEFAULT_PAGE_SIZE, limit)
-        sort = params.get("sort", "createdAt")
-        descending = sort.startswith("-")
-        field = sort[1:] if descending else sort
-        if field not in SORT_FIELDS:
-            raise BadRequest("sort must be handle, createdAt or uploadedAt, optionally prefixed with '-'.")
-        if self._fault("sort-ignored"):
-            field, descending = "createdAt", False
-        bounds: dict[str, str | None] = {}
-        for name in ("after", "before"):
-            raw = params.get(name)
-            bounds[name] = None if raw is None else clock.parse_bound(raw, upper=name == "before")
-            if raw is not None and bounds[name] is None:
-                raise BadRequest(f"{name} must be an RFC 3339 date or date-time.")
-        if self._fault("date-filter-exclusive"):
-            bounds = {name: clock.shift(bound, 1 if name == "after" else -1) for name, bound in bounds.items()}
-        return AudioQuery(
-            page=page,
-            page_size=page_size,
-            sort_field=field,
-            descending=descending,
-            search=None if self._fault("list-ignores-search") else params.get("search") or None,
-            after=bounds["after"],
-            before=bounds["before"],
-            offset_shift=1 if self._fault("pages-overlap") and page > 1 else 0,
-        )
 
     def get_details(self, audio: Audio) -> dict[str, object]:
         return self.audio_view(audio, details=True)
 
     def update_audio(self, audio: Audio, body: object) -> dict[str, object]:
         data = _require_object(body)
+        self._refuse_client_handle(data)
         if "alias" in data:
             alias = parse_alias(data["alias"])
             if _odd_alias(alias) and self._fault("odd-alias-500"):
@@ -325,14 +313,16 @@ class Service:
             return
         if self._fault("use-after-delete"):
             self._deleted[(audio.space_id, audio.handle)] = audio
-        if not self.storage.delete_audio(audio.id):
+        if not self.storage.delete_audio(audio.id, deleted_at=clock.now_text()):
             raise NotFound(AUDIO_NOT_FOUND)
 
     def audio_file(self, audio: Audio) -> bytes:
-        """The stored WAV (404 while the audio awaits its file), altered by the WAV faults."""
+        """The stored WAV (the profile's status while the audio awaits or processes its file), altered by the
+        WAV faults."""
+        audio = views.visible(audio)
         wav = self.storage.get_audio_binary(audio.id) if audio.state == AVAILABLE else None
         if wav is None:
-            raise NotFound("The audio has no file yet.")
+            raise NoFileYet("The audio has no file yet.")
         pcm, rate = media.pcm_of(wav), audio.sample_rate
         if self._fault("wav-original-bytes"):
             return self.storage.get_audio_binary(audio.id, original=True) or wav
@@ -345,29 +335,8 @@ class Service:
         return wav
 
     def audio_view(self, audio: Audio, *, details: bool = False) -> dict[str, object]:
-        """The audio resource as JSON; presentation faults apply here."""
-        seconds = audio.frames / audio.sample_rate if audio.sample_rate else 0.0
-        if self._fault("wrong-duration"):
-            seconds *= 1.5
-        rate = audio.sample_rate
-        if details and rate and self._fault("details-mismatch"):
-            rate += 1000
-        created_at = audio.created_at
-        if self._fault("bad-timestamp"):
-            created_at = clock.without_timezone(created_at)
-        return {
-            "id": audio.id,
-            "handle": audio.handle,
-            "alias": audio.alias,
-            "state": audio.state,
-            "duration": f"PT{seconds:.3f}S" if audio.sample_rate else "PT0S",
-            "sampleRate": rate,
-            "identity": None,
-            "voiceprints": "0" if self._fault("undocumented-field-type") else 0,
-            "verifications": 0,
-            "createdAt": created_at,
-            "uploadedAt": audio.uploaded_at,
-        }
+        """The audio resource as JSON, as it is now (a file still processing is not shown yet)."""
+        return views.audio_view(views.visible(audio), self._fault, details=details)
 
 
 def _key_view(key: ApiKey) -> dict[str, object]:

@@ -1,7 +1,8 @@
 """Server settings: one frozen object built by the CLI (or a test) and passed to :func:`create_app`.
 
-Nothing in the server reads configuration from globals or the environment; every limit the docs call a
-PROFILE value lives here so that the profile file and the server can be compared side by side.
+Nothing in the server reads configuration from globals or the environment. Every choice the docs leave open
+(a PROFILE value) is in ``behaviour`` (:mod:`behaviour`: the reference choices, or those of ``serve --profile``);
+the media limits and the session lifetime are derived from it here, once, so they can never disagree with it.
 """
 
 from __future__ import annotations
@@ -10,6 +11,8 @@ import math
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
+
+from .behaviour import REFERENCE, Behaviour
 
 MIB = 1024 * 1024
 KIB = 1024
@@ -36,18 +39,34 @@ class Limits:
     max_output_rate: int = 48000
 
 
+def limits_for(behaviour: Behaviour) -> Limits:
+    """The media limits a behaviour asks for; the body limit follows the file limit as in the reference."""
+    return Limits(
+        max_file_bytes=behaviour.max_file_bytes,
+        max_body_bytes=_default_max_body(behaviour.max_file_bytes),
+        max_duration_s=behaviour.max_duration_s,
+        min_sample_rate=behaviour.min_sample_rate,
+        max_channels=behaviour.max_channels,
+        max_output_rate=behaviour.max_stored_sample_rate,
+    )
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Settings:
     """Everything a server instance needs; immutable so several instances can share a process."""
 
     db_path: Path
-    limits: Limits = field(default_factory=Limits)
+    #: Every choice the docs leave open (access statuses, processing, sort syntax, capabilities, ...).
+    behaviour: Behaviour = REFERENCE
     faults: frozenset[str] = frozenset()
-    session_ttl: timedelta = timedelta(hours=24)
     openapi_path: Path = DEFAULT_OPENAPI_PATH
     realm: str = "voice-api"
-    #: Status for a space the caller may not use (or that does not exist): 404 hides existence (docs/decisions.md,
-    #: Access); 403 is the other documented choice, served only to prove the suite reads it from the profile.
-    denied_status: int = 404
     #: Append one JSON line per request (method, path, status, the Server-Timing duration) to this file.
     timing_log: Path | None = None
+    #: Derived from ``behaviour`` (never passed): the media limits and the session token lifetime.
+    limits: Limits = field(init=False)
+    session_ttl: timedelta = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "limits", limits_for(self.behaviour))
+        object.__setattr__(self, "session_ttl", timedelta(seconds=self.behaviour.session_ttl_s))

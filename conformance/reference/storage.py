@@ -1,7 +1,9 @@
 """SQLite repository: users, organizations, memberships, spaces, API keys, sessions and audios.
 
-The only module with SQL. One database file in WAL mode; every operation opens its own short-lived
-connection, so the threadpool that runs the service can call it from any thread without a shared handle.
+The only module with SQL. Deleted audios leave a tombstone (space, handle), so that a target answering 410 for
+them can be played, and a handle is never reused in its space. One database file in WAL mode; every operation
+opens its own short-lived connection, so the threadpool that runs the service can call it from any thread
+without a shared handle.
 WAV binaries are BLOBs in the audios table; they are read only by the file endpoint.
 """
 
@@ -35,11 +37,15 @@ CREATE TABLE IF NOT EXISTS sessions (
 CREATE TABLE IF NOT EXISTS audios (
     id TEXT PRIMARY KEY, space_id TEXT NOT NULL REFERENCES spaces(id), handle TEXT NOT NULL, alias TEXT,
     state TEXT NOT NULL, frames INTEGER NOT NULL, sample_rate INTEGER NOT NULL, created_at TEXT NOT NULL,
-    uploaded_at TEXT, wav BLOB, original BLOB, UNIQUE (space_id, handle));
+    uploaded_at TEXT, wav BLOB, original BLOB, available_at TEXT, UNIQUE (space_id, handle));
 CREATE INDEX IF NOT EXISTS audios_by_space ON audios (space_id, created_at);
+CREATE TABLE IF NOT EXISTS deleted_audios (
+    space_id TEXT NOT NULL, handle TEXT NOT NULL, deleted_at TEXT NOT NULL, PRIMARY KEY (space_id, handle));
 """
+#: Columns added after the first release, created on an older database by :meth:`Storage.init_schema`.
+_MIGRATIONS = (("audios", "available_at", "TEXT"),)
 
-_AUDIO_COLUMNS = "id, space_id, handle, alias, state, frames, sample_rate, created_at, uploaded_at"
+_AUDIO_COLUMNS = "id, space_id, handle, alias, state, frames, sample_rate, created_at, uploaded_at, available_at"
 _USER_COLUMNS = "id, handle, alias, email, state, created_at, email_verified"
 _SORT_COLUMNS = {"handle": "handle", "createdAt": "created_at", "uploadedAt": "uploaded_at"}
 
@@ -73,11 +79,19 @@ class Storage:
             conn.close()
 
     def init_schema(self) -> None:
-        """Create the tables if needed; idempotent on an existing database."""
+        """Create the tables if needed, and the columns an older database lacks; idempotent."""
         conn = sqlite3.connect(self._path, timeout=30)
         try:
             conn.execute("PRAGMA journal_mode = WAL")
             conn.executescript(_SCHEMA)
+            for table, column, kind in _MIGRATIONS:
+                present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+                if column not in present:
+                    try:
+                        conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
+                    except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                        if "duplicate column" not in str(exc):
+                            raise
         finally:
             conn.close()
 
@@ -204,24 +218,34 @@ class Storage:
         return row is not None
 
     # -- audios ---------------------------------------------------------------------------------------
-    def insert_audio(self, audio: Audio, *, wav: bytes | None, original: bytes | None) -> None:
-        with self._connect() as conn:
-            conn.execute(
-                f"INSERT INTO audios ({_AUDIO_COLUMNS}, wav, original) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (
-                    audio.id,
-                    audio.space_id,
-                    audio.handle,
-                    audio.alias,
-                    audio.state,
-                    audio.frames,
-                    audio.sample_rate,
-                    audio.created_at,
-                    audio.uploaded_at,
-                    wav,
-                    original,
-                ),
-            )
+    def insert_audio(self, audio: Audio, *, wav: bytes | None, original: bytes | None) -> bool:
+        """False (nothing stored) when the space already has, or once had, an audio with this handle."""
+        try:
+            with self._connect() as conn:
+                cur = conn.execute(
+                    f"INSERT INTO audios ({_AUDIO_COLUMNS}, wav, original)"
+                    " SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?"
+                    " WHERE NOT EXISTS (SELECT 1 FROM deleted_audios WHERE space_id = ? AND handle = ?)",
+                    (
+                        audio.id,
+                        audio.space_id,
+                        audio.handle,
+                        audio.alias,
+                        audio.state,
+                        audio.frames,
+                        audio.sample_rate,
+                        audio.created_at,
+                        audio.uploaded_at,
+                        audio.available_at,
+                        wav,
+                        original,
+                        audio.space_id,
+                        audio.handle,
+                    ),
+                )
+        except sqlite3.IntegrityError:
+            return False
+        return cur.rowcount > 0
 
     def get_audio(self, *, space_id: str, handle: str) -> Audio | None:
         with self._connect() as conn:
@@ -263,12 +287,14 @@ class Storage:
         replace: bool = False,
     ) -> bool:
         """Store the binary of an audio still awaiting it; False if another upload won the race. ``replace``
-        (the ``raw-upload-twice-allowed`` fault) overwrites a file already there."""
+        (the ``raw-upload-twice-allowed`` fault) overwrites a file already there. The file becomes visible at
+        ``uploaded_at`` (later than now under asynchronous processing)."""
         with self._connect() as conn:
             cur = conn.execute(
-                "UPDATE audios SET wav = ?, original = ?, frames = ?, sample_rate = ?, uploaded_at = ?, state = ?"
-                " WHERE id = ? AND (state = ? OR ?)",
-                (wav, original, frames, sample_rate, uploaded_at, AVAILABLE, audio_id, AVAITING_FILE, replace),
+                "UPDATE audios SET wav = ?, original = ?, frames = ?, sample_rate = ?, uploaded_at = ?, state = ?,"
+                " available_at = ? WHERE id = ? AND (state = ? OR ?)",
+                (wav, original, frames, sample_rate, uploaded_at, AVAILABLE, uploaded_at, audio_id, AVAITING_FILE,
+                 replace),
             )
         return cur.rowcount > 0
 
@@ -281,10 +307,23 @@ class Storage:
         with self._connect() as conn:
             conn.execute("UPDATE audios SET alias = ? WHERE id = ?", (alias, audio_id))
 
-    def delete_audio(self, audio_id: str) -> bool:
+    def delete_audio(self, audio_id: str, *, deleted_at: str) -> bool:
+        """Delete an audio and remember its (space, handle): a later request for it can be told it is gone."""
         with self._connect() as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO deleted_audios (space_id, handle, deleted_at)"
+                " SELECT space_id, handle, ? FROM audios WHERE id = ?",
+                (deleted_at, audio_id),
+            )
             cur = conn.execute("DELETE FROM audios WHERE id = ?", (audio_id,))
         return cur.rowcount > 0
+
+    def was_deleted(self, *, space_id: str, handle: str) -> bool:
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT 1 FROM deleted_audios WHERE space_id = ? AND handle = ?", (space_id, handle)
+            ).fetchone()
+        return row is not None
 
     def list_audios(self, space_id: str | None, query: AudioQuery) -> AudioPage:
         """One page of the space's audios; ``space_id`` None lists every space (``list-leaks-other-spaces``)."""
@@ -301,6 +340,10 @@ class Storage:
             params.append(query.before)
         direction = "DESC" if query.descending else "ASC"
         column = _SORT_COLUMNS[query.sort_field]
+        order_params: list[object] = []
+        if column == "uploaded_at" and query.now is not None:  # a file still processing is not uploaded yet
+            column = "(CASE WHEN available_at > ? THEN NULL ELSE uploaded_at END)"
+            order_params.append(query.now)
         clause = " AND ".join(where)
         offset = max(0, (query.page - 1) * query.page_size - query.offset_shift)
         with self._connect() as conn:
@@ -310,7 +353,7 @@ class Storage:
             rows = conn.execute(
                 f"SELECT {_AUDIO_COLUMNS} FROM audios WHERE {clause}"
                 f" ORDER BY {column} {direction}, handle {direction} LIMIT ? OFFSET ?",
-                [*params, query.page_size, offset],
+                [*params, *order_params, query.page_size, offset],
             ).fetchall()
         return AudioPage(items=[_audio(row) for row in rows], total=total)
 
@@ -338,4 +381,5 @@ def _audio(row: sqlite3.Row) -> Audio:
         sample_rate=int(row["sample_rate"]),
         created_at=row["created_at"],
         uploaded_at=row["uploaded_at"],
+        available_at=row["available_at"],
     )

@@ -13,7 +13,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import httpx
-import pytest
 
 from conformance.access_matrix import Actor, Cell, Matrix, PathVariant
 from conformance.checks import fail
@@ -21,9 +20,10 @@ from conformance.checks.http import WAV_MEDIA_TYPES, body_excerpt, json_body, me
 from conformance.client import ApiClient
 from conformance.config import Settings, Space
 from conformance.manifest import MediaCase
+from conformance.outcomes import disabled
 from conformance.plugin import RunState
 from conformance.pytest_fixtures import ClientFactory
-from conformance.workflow import Upload, attempt, audios_with_alias, encode_file, upload
+from conformance.workflow import Upload, attempt, audios_with_alias, create_without_file, encode_file, settle, upload
 
 AWAITING = "avaitingFile"  # sic: the documented state name
 
@@ -109,7 +109,7 @@ class MatrixRunner:
         """The identity's handle and password, or a ``disabled`` skip."""
         configured = self.settings.actors.get(identity)
         if configured is None or not configured.handle or not configured.password:
-            pytest.skip(f"disabled: [actors.{identity}] has no handle and password for /auth/credentials")
+            disabled(f"[actors.{identity}] has no handle and password for /auth/credentials")
         return configured.handle, configured.password
 
     def session_token(self, identity: str) -> str:
@@ -154,18 +154,25 @@ class MatrixRunner:
                 return identity
         raise KeyError(space_name)
 
-    def usable_requirement(self, space_name: str) -> str:
-        """The requirement an owner breaks when it cannot create in ``space_name`` (own or member org space)."""
-        roles = self.matrix.identities[self.owner_of(space_name)]
-        return "ACCESS-OWN-ALLOWED" if roles["own"] == space_name else "ACCESS-ORG-ALLOWED"
-
-    def _created(self, space_name: str, response: httpx.Response, body: object, how: str) -> dict[str, Any]:
+    def _created(self, space_name: str, response: httpx.Response, body: object, how: str, *,
+                 step: str = "AUD-CREATE-201") -> dict[str, Any]:
+        """The audio a cell needs, or a failed precondition. Who is blamed depends on what was seen: a refusal
+        with a denied status is the owner denied its own (or its organization's) space, which is the behaviour
+        ACCESS-OWN-ALLOWED / ACCESS-ORG-ALLOWED are about; any other failure is the create step's own
+        (``step``), and the cell's requirement stays undecided: its behaviour was never reached."""
         if not 200 <= response.status_code < 300 or not isinstance(body, dict) or not isinstance(
                 body.get("handle"), str):
             space = self.space_for(space_name)
-            fail(self.usable_requirement(space_name), f"precondition: its owner could not create {how} in "
-                 f"{space.label}", received=f"{response.status_code} {body_excerpt(response)}", expected="201")
+            denied = response.status_code in self.settings.profile.denied_statuses
+            fail(self.usable_requirement(space_name) if denied else step, f"precondition: its owner could not "
+                 f"create {how} in {space.label}", received=f"{response.status_code} {body_excerpt(response)}",
+                 expected="201")
         return body
+
+    def usable_requirement(self, space_name: str) -> str:
+        """The requirement an owner breaks when it is denied ``space_name`` (its own, or a member org's)."""
+        roles = self.matrix.identities[self.owner_of(space_name)]
+        return "ACCESS-OWN-ALLOWED" if roles["own"] == space_name else "ACCESS-ORG-ALLOWED"
 
     def victim(self, space_name: str) -> Victim:
         """The available audio read cells aim at in ``space_name`` (the cached upload of the shared media; cells
@@ -184,8 +191,10 @@ class MatrixRunner:
                           resources=self.state.resources)
             return Victim(space=space, owner=owner, audio=self._created(space_name, made.response, made.created,
                                                                         "an audio"))
-        response = attempt(self.client_for(owner), owner, space, {"alias": alias}, resources=self.state.resources)
-        body = self._created(space_name, response, json_body(response), "an audio without a file")
+        response = create_without_file(self.client_for(owner), owner, space, alias, profile=self.settings.profile,
+                                       resources=self.state.resources)
+        body = self._created(space_name, response, json_body(response), "an audio without a file",
+                             step="RAW-CREATE-AWAITING")
         return Victim(space=space, owner=owner, audio=body)
 
     def addressed(self, cell: Cell) -> Space:
@@ -219,7 +228,7 @@ class MatrixRunner:
         elif op.scope == "awaiting":
             victim = self.fresh(audio_space, with_file=False, label=cell.id)
         elif op.writes:
-            cheap = self.settings.profile.has("raw_upload")
+            cheap = self.settings.profile.fileless_body() is not None
             victim = self.fresh(audio_space, with_file=not cheap, label=cell.id)
         else:
             victim = self.victim(audio_space)
@@ -271,6 +280,17 @@ class MatrixRunner:
             return f"alias {victim.audio.get('alias')!r} became {body.get('alias')!r}"
         if name == "raw_upload" and body.get("state") != AWAITING:
             return f"the audio awaiting its file is now {body.get('state')!r}"
+        if name == "raw_upload" and self.settings.profile.processing == "async":
+            return self._file_attached(victim)
+        return None
+
+    def _file_attached(self, victim: Victim) -> str | None:
+        """Whether a refused raw upload attached a file anyway, on an asynchronous target (where a file still
+        being processed also reads `avaitingFile`): the owner's own upload must then be accepted, not refused as
+        a second file."""
+        response = self.client_for(victim.owner).upload_audio_file(victim.space, victim.handle, self.media.read())
+        if response.status_code in self.settings.profile.conflict_statuses:
+            return f"the owner's own upload afterwards was refused as a second file ({response.status_code})"
         return None
 
     def _effect(self, cell: Cell, victim: Victim, response: httpx.Response, alias: str, space: Space) -> str | None:
@@ -304,7 +324,12 @@ class MatrixRunner:
         if name == "patch_alias" and seen.get("alias") != alias:
             return f"alias is {seen.get('alias')!r}, not {alias!r}"
         if name == "raw_upload" and seen.get("state") == AWAITING:
-            return f"the audio is still {AWAITING}"
+            if self.settings.profile.processing != "async":
+                return f"the audio is still {AWAITING}"
+            # asynchronous: the file is accepted and processed later, so wait for it to settle (bounded)
+            settling = settle(self.client_for(victim.owner), victim.space, seen, self.settings.profile)
+            if settling.audio is None or settling.audio.get("state") == AWAITING:
+                return f"the audio is still {AWAITING} ({settling.problem or 'not processed'})"
         return None
 
     # --- path variants ---------------------------------------------------------------------------------------

@@ -8,20 +8,20 @@ for the end-of-run sweep.
 from __future__ import annotations
 
 import io
-import time
 import wave
 from typing import Any
 
 import numpy as np
-import pytest
 
 from conformance.checks import fail
+from conformance.checks.audio import state_is_documented
 from conformance.checks.http import body_excerpt, json_body
 from conformance.client import ApiClient
 from conformance.config import Space
+from conformance.outcomes import unsupported
 from conformance.profile import Profile
 from conformance.resources import Resources
-from conformance.workflow import SETTLED_STATES, encode_file
+from conformance.workflow import AUDIO_STATES, create_without_file, encode_file, settle
 
 TINY_SECONDS = 0.5
 
@@ -42,37 +42,38 @@ def tiny_wav(profile: Profile, *, freq: float = 440.0) -> bytes:
 
 def create(client: ApiClient, space: Space, alias: str | None, *, profile: Profile, resources: Resources,
            actor: str = "primary", with_file: bool = True) -> dict[str, Any]:
-    """Create an audio (with a tiny file, or without one) and return it once settled; a target that cannot is a
-    failed precondition of the create step (AUD-CREATE-201), so dependent checks are reported as undecided."""
-    body: dict[str, Any] = {"file": encode_file(tiny_wav(profile))} if with_file else {}
-    if alias is not None:
-        body["alias"] = alias
-    response = client.create_audio(space, body)
+    """Create an audio (with a tiny file, or without one in the profile's file-less form) and return it once
+    settled; a target that cannot is a failed precondition of the create step (AUD-CREATE-201 with a file,
+    RAW-CREATE-AWAITING without), so dependent checks are reported as undecided."""
+    if with_file:
+        body: dict[str, Any] = {"file": encode_file(tiny_wav(profile))}
+        if alias is not None:
+            body["alias"] = alias
+        response, step = client.create_audio(space, body), "AUD-CREATE-201"
+    else:
+        response = create_without_file(client, actor, space, alias, profile=profile, resources=resources)
+        step = "RAW-CREATE-AWAITING"
     audio = json_body(response)
     if response.status_code != 201 or not isinstance(audio, dict) or not isinstance(audio.get("handle"), str):
-        fail("AUD-CREATE-201", "precondition: creating an audio for the scenario failed",
+        fail(step, "precondition: creating an audio for the scenario failed",
              received=f"{response.status_code} {body_excerpt(response)}", expected="201 with the audio")
     resources.record(actor, space, audio["handle"])
-    return settle(client, space, audio, profile) if with_file else audio
+    return settled(client, space, audio, profile) if with_file else audio
 
 
-def settle(client: ApiClient, space: Space, audio: dict[str, Any], profile: Profile) -> dict[str, Any]:
-    """The audio once processed: at once on a synchronous target, else polled within the profile's deadline."""
-    deadline = time.monotonic() + profile.processing_timeout_s
-    while audio.get("state") not in SETTLED_STATES:
-        if time.monotonic() + profile.poll_interval_s > deadline:
-            fail("AUD-STATE-AVAILABLE", "precondition: the scenario's audio was not processed in time",
-                 received=f"state {audio.get('state')!r}",
-                 expected=f"available within {profile.processing_timeout_s:g} s")
-        time.sleep(profile.poll_interval_s)
-        response = client.get_audio(space, audio["handle"])
-        polled = json_body(response)
-        if response.status_code == 200 and isinstance(polled, dict):
-            audio = polled
-    if audio.get("state") != "available":
+def settled(client: ApiClient, space: Space, audio: dict[str, Any], profile: Profile) -> dict[str, Any]:
+    """The audio once processed (:func:`conformance.workflow.settle`), or a failed precondition: of the schema
+    (an undocumented state) or of processing (not `available` in time)."""
+    settling = settle(client, space, audio, profile)
+    if settling.audio is not None and settling.audio.get("state") not in AUDIO_STATES:
+        state_is_documented(settling.audio)
+    if not settling.available:
+        last = settling.audio.get("state") if settling.audio is not None else audio.get("state")
         fail("AUD-STATE-AVAILABLE", "precondition: the scenario's audio did not become available",
-             received=f"state {audio.get('state')!r}", expected="available")
-    return audio
+             received=f"state {last!r}; {settling.problem or 'settled'}",
+             expected=f"available within {profile.processing_timeout_s:g} s")
+    assert settling.audio is not None
+    return settling.audio
 
 
 def details(client: ApiClient, space: Space, handle: str, requirement: str) -> dict[str, Any]:
@@ -88,4 +89,4 @@ def details(client: ApiClient, space: Space, handle: str, requirement: str) -> d
 def require_capability(profile: Profile, capability: str) -> None:
     """Skip as ``unsupported`` when the target's profile does not declare ``capability``."""
     if not profile.has(capability):
-        pytest.skip(f"unsupported: the profile declares no {capability} capability")
+        unsupported(f"the profile declares no {capability} capability")

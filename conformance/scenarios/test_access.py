@@ -29,6 +29,7 @@ from conformance.checks.access import (
 )
 from conformance.checks.http import has_bearer_challenge, json_body
 from conformance.config import Space
+from conformance.outcomes import unsupported
 from conformance.plugin import RunState
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
@@ -62,7 +63,7 @@ def matrix_runner(run_state: RunState, client_for: ClientFactory, space_for: Cal
 def _needs(cell: Cell, profile: Profile) -> None:
     for capability in cell.capabilities:
         if not profile.has(capability):
-            pytest.skip(f"unsupported: the profile does not declare the {capability} capability")
+            unsupported(f"the profile does not declare the {capability} capability")
 
 
 @pytest.mark.parametrize("cell", [_param(c) for c in CELLS])
@@ -89,7 +90,7 @@ def test_access_challenge(cell: Cell, matrix_runner: MatrixRunner, profile: Prof
     _needs(cell, profile)
     result = matrix_runner.run(cell)
     if result.response.status_code != 401:
-        pytest.skip(f"unsupported: answered {result.response.status_code}, not 401, so no challenge is due")
+        unsupported(f"answered {result.response.status_code}, not 401, so no challenge is due")
     has_bearer_challenge(result.response, result.what)
 
 
@@ -109,7 +110,7 @@ def test_access_hides_existence(forbidden: Cell, unknown: Cell, matrix_runner: M
                                 profile: Profile) -> None:
     """With ``hide_existence`` a forbidden space cannot be told from an unknown one (status, title, members)."""
     if not profile.hide_existence:
-        pytest.skip("unsupported: the profile declares hide_existence = false")
+        unsupported("the profile declares hide_existence = false")
     _needs(forbidden, profile)
     existence_hidden(matrix_runner.run(forbidden).response, matrix_runner.run(unknown).response,
                      f"{forbidden.operation.name}: {forbidden.target.name} vs {unknown.target.name}")

@@ -17,6 +17,7 @@ from conformance.checks.http import error_body_is_problem_json, has_bearer_chall
 from conformance.client import ApiClient
 from conformance.config import Space
 from conformance.manifest import MediaCase
+from conformance.outcomes import unsupported
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
 from conformance.scenarios._support import accepted_media, require_created
@@ -24,12 +25,25 @@ from conformance.workflow import Upload, encode_file
 
 OPERATIONS = ("list", "create", "details", "file")
 # Authorization values that carry no valid credentials (the unknown token is 40 alphanumerics, like a real one).
+# `{token}` is the primary actor's *valid* token, presented under a wrong scheme or none: RFC 6750 §2.1 admits only
+# `Bearer <token>`, so a target that accepts the raw token, or the token under another scheme, must refuse it too.
 BAD_AUTHORIZATION = {
     "unknown-token": "Bearer 0123456789abcdefghijABCDEFGHIJ0123456789",
     "bearer-without-token": "Bearer",
     "basic-scheme": "Basic eDp5",
     "bearer-two-words": "Bearer a b",
+    "valid-token-no-scheme": "{token}",
+    "valid-token-token-scheme": "Token {token}",
+    "valid-token-basic-scheme": "Basic {token}",
 }
+
+
+def authorization(credential: str, client_for: ClientFactory) -> str | None:
+    """The ``Authorization`` value of a refusal row (None: no header), with the valid token filled in."""
+    value = BAD_AUTHORIZATION.get(credential)
+    if value is None or "{token}" not in value:
+        return value
+    return value.replace("{token}", client_for.token("primary"))
 
 
 def _call(client: ApiClient, operation: str, space: Space, handle: str, media: MediaCase) -> httpx.Response:
@@ -72,7 +86,7 @@ def test_bad_token_refused(credential: str, operation: str, existing: tuple[Uplo
                            client_for: ClientFactory, profile: Profile) -> None:
     """A malformed or unknown bearer token: refused, with an unauthenticated status."""
     upload, media = existing
-    client = client_for.raw(authorization=BAD_AUTHORIZATION[credential])
+    client = client_for.raw(authorization=authorization(credential, client_for))
     try:
         response = _call(client, operation, upload.space, upload.handle or "", media)
     finally:
@@ -86,13 +100,13 @@ def test_bad_token_refused(credential: str, operation: str, existing: tuple[Uplo
 def test_refusal_challenges_bearer(credential: str, client_for: ClientFactory,
                                    space_for: Callable[[str], Space]) -> None:
     """A 401 tells the client how to authenticate: ``WWW-Authenticate: Bearer``."""
-    client = client_for.raw(authorization=BAD_AUTHORIZATION.get(credential))
+    client = client_for.raw(authorization=authorization(credential, client_for))
     try:
         response = client.list_audios(space_for("primary"))
     finally:
         client.close()
     if response.status_code != 401:
-        pytest.skip(f"unsupported: the target answered {response.status_code}, not 401, so no challenge is due")
+        unsupported(f"the target answered {response.status_code}, not 401, so no challenge is due")
     has_bearer_challenge(response, f"list with {credential} credentials")
 
 

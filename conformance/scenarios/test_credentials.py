@@ -31,6 +31,7 @@ from conformance.checks.credentials import (
 )
 from conformance.checks.http import body_excerpt, json_body
 from conformance.config import Actor, Settings
+from conformance.outcomes import disabled
 from conformance.plugin import RunState
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
@@ -40,7 +41,7 @@ from conformance.scenarios._lifecycle import require_capability
 def _credentials(settings: Settings) -> Actor:
     actor = settings.actors.get("primary")
     if actor is None or not (actor.handle and actor.password):
-        pytest.skip("disabled: the primary actor has no handle and password in the configuration")
+        disabled("the primary actor has no handle and password in the configuration")
     return actor
 
 
@@ -122,7 +123,7 @@ def test_user_is_the_caller(actor: str, settings: Settings, client_for: ClientFa
     """`GET /user` names the actor whose token was sent — for two actors, so answering one fixed user fails."""
     configured = settings.actors.get(actor)
     if configured is None or not configured.handle:
-        pytest.skip(f"disabled: no handle for [actors.{actor}] in the configuration")
+        disabled(f"no handle for [actors.{actor}] in the configuration")
     user_is(client_for(actor).get_user(), configured.handle, actor)
 
 

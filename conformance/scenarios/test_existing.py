@@ -36,6 +36,7 @@ from conformance.checks.wav import (
 from conformance.client import ApiClient, TargetDown, TargetError
 from conformance.config import ExistingAudio, Space
 from conformance.manifest import ManifestError, MediaCase, load_manifest
+from conformance.outcomes import disabled
 from conformance.plugin import STATE_KEY
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
@@ -93,7 +94,7 @@ def existing(request: pytest.FixtureRequest, space_for: Callable[[str], Space],
     """The named audio (skips as disabled when the configuration names none)."""
     audio: ExistingAudio | None = request.param
     if audio is None:
-        pytest.skip("disabled: no [read_only] audios in the configuration")
+        disabled("no [read_only] audios in the configuration")
     if audio not in existing_reads:
         existing_reads[audio] = Existing(audio=audio, space=space_for(audio.space))
     return existing_reads[audio]
@@ -179,7 +180,7 @@ def test_existing_file_length_matches_duration(existing: Existing, client_for: C
 def test_existing_file_is_same_sound(existing: Existing, client_for: ClientFactory, profile: Profile) -> None:
     """With ``media`` named, the WAV is the sound of that fixture."""
     if existing.audio.media is None:
-        pytest.skip("disabled: no fixture `media` named for this audio in [read_only]")
+        disabled("no fixture `media` named for this audio in [read_only]")
     media = _fixture(existing.audio.media)
     is_same_sound(_wav(existing, client_for("primary")), media.read(), lossless=media.lossless, profile=profile)
 

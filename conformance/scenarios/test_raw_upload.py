@@ -44,8 +44,9 @@ from conformance.manifest import MediaCase
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
 from conformance.resources import Resources
-from conformance.scenarios._lifecycle import require_capability, settle, tiny_wav
+from conformance.scenarios._lifecycle import require_capability, settled, tiny_wav
 from conformance.scenarios._support import accepted_media
+from conformance.workflow import create_without_file
 
 WRONG_CONTENT_TYPE = "text/plain"
 
@@ -64,12 +65,8 @@ class RawUpload:
     after_second: httpx.Response | None
 
 
-def _awaiting(client: ApiClient, space: Space, alias: str, resources: Resources) -> httpx.Response:
-    response = client.create_audio(space, {"alias": alias})
-    body = json_body(response)
-    if response.status_code < 300 and isinstance(body, dict) and isinstance(body.get("handle"), str):
-        resources.record("primary", space, body["handle"])
-    return response
+def _awaiting(client: ApiClient, space: Space, alias: str, resources: Resources, profile: Profile) -> httpx.Response:
+    return create_without_file(client, "primary", space, alias, profile=profile, resources=resources)
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +75,7 @@ def raw(client_for: ClientFactory, space_for: Callable[[str], Space], profile: P
     """The workflow run once: create without file, GET file, upload, settle, GET file, upload again, re-read."""
     require_capability(profile, "raw_upload")
     client, space, media = client_for("primary"), space_for("primary"), accepted_media()[0]
-    create = _awaiting(client, space, f"{run_id}-raw", resources)
+    create = _awaiting(client, space, f"{run_id}-raw", resources, profile)
     created = json_body(create)
     if create.status_code != 201 or not isinstance(created, dict) or not isinstance(created.get("handle"), str):
         return RawUpload(media, create, None, None, None, None, None, None)
@@ -88,10 +85,10 @@ def raw(client_for: ClientFactory, space_for: Callable[[str], Space], profile: P
     uploaded = json_body(upload)
     if upload.status_code != 200 or not isinstance(uploaded, dict):
         return RawUpload(media, create, file_before, upload, None, None, None, None)
-    settled = settle(client, space, uploaded, profile)
+    audio = settled(client, space, uploaded, profile)
     file_after = client.get_audio_file(space, handle)
     second = client.upload_audio_file(space, handle, tiny_wav(profile))
-    return RawUpload(media, create, file_before, upload, settled, file_after, second, client.get_audio(space, handle))
+    return RawUpload(media, create, file_before, upload, audio, file_after, second, client.get_audio(space, handle))
 
 
 def _created(raw: RawUpload) -> dict[str, Any]:
@@ -171,6 +168,6 @@ def test_wrong_content_type_refused(client_for: ClientFactory, space_for: Callab
     """Media sent as text/plain is refused with 415 and the audio still awaits its file."""
     require_capability(profile, "raw_upload")
     client, space = client_for("primary"), space_for("primary")
-    created = awaiting_file(_awaiting(client, space, f"{run_id}-raw-typed", resources))
+    created = awaiting_file(_awaiting(client, space, f"{run_id}-raw-typed", resources, profile))
     response = client.upload_audio_file(space, created["handle"], tiny_wav(profile), content_type=WRONG_CONTENT_TYPE)
     wrong_content_type_refused(response, client.get_audio(space, created["handle"]), WRONG_CONTENT_TYPE)

@@ -25,6 +25,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[2]
+VARIANTS = REPO / "conformance" / "profiles" / "variants"
 START_DEADLINE_S = 30.0
 POLL_S = 0.05
 
@@ -160,6 +161,53 @@ class FaultServers:
 def fault_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultServers]:
     """``fault_server("silent-wav")`` is a running server with that fault enabled (started once)."""
     servers = FaultServers(tmp_path_factory)
+    yield servers
+    servers.stop()
+
+
+class ProfileServers:
+    """Servers playing a profile (``serve --profile FILE``), started once each; ``prestart`` starts several in
+    parallel. A profile is a shipped variant (by name) or a test's own TOML text (``text``)."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory) -> None:
+        self._tmp = tmp_path_factory
+        self._started: dict[str, RefServer] = {}
+        self.paths: dict[str, Path] = {}
+
+    def _profile_path(self, name: str, text: str | None) -> Path:
+        if text is None:
+            return VARIANTS / f"{name}.toml"
+        path = self._tmp.mktemp(f"profile-{name}") / "profile.toml"
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    def prestart(self, profiles: dict[str, str | None]) -> None:
+        launched = []
+        for name, text in profiles.items():
+            if name not in self._started:
+                path = self._profile_path(name, text)
+                self.paths[name] = path
+                launched.append((name, launch_server(self._tmp.mktemp(f"play-{name}"), extra=("--profile", str(path)))))
+        for name, (process, workdir) in launched:
+            self._started[name] = wait_ready(process, workdir)
+
+    def __call__(self, name: str, text: str | None = None) -> RefServer:
+        self.prestart({name: text})
+        return self._started[name]
+
+    def stop(self) -> None:
+        servers = list(self._started.values())
+        stop_all(servers)
+        for ref in servers:
+            log = (ref.workdir / "stderr.log").read_text(errors="replace")
+            assert "Traceback" not in log, f"a profile server logged an unexpected error:\n{log[:4000]}"
+
+
+@pytest.fixture(scope="session")
+def profile_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProfileServers]:
+    """``profile_server("async")`` is a running server playing ``conformance/profiles/variants/async.toml``;
+    ``profile_server("mine", text)`` one playing the TOML ``text`` (each started once per session)."""
+    servers = ProfileServers(tmp_path_factory)
     yield servers
     servers.stop()
 
@@ -305,6 +353,19 @@ def assert_problem(response: httpx.Response, status: int) -> dict:
     return body
 
 
+def wait_for(probe, what: str, timeout: float = 15.0, interval: float = 0.05):
+    """Call ``probe`` until it returns something truthy (returned), failing after ``timeout`` seconds: the way
+    to wait for an asynchronous state change (never a bare sleep)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = probe()
+        if result:
+            return result
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not within {timeout:g} s")
+        time.sleep(interval)
+
+
 def item_total(client: httpx.Client, space: str) -> int:
     response = client.get(f"spaces/{space}/audios")
     assert response.status_code == 200
@@ -324,5 +385,6 @@ def helpers() -> object:
         parse_wav = staticmethod(parse_wav)
         assert_problem = staticmethod(assert_problem)
         item_total = staticmethod(item_total)
+        wait_for = staticmethod(wait_for)
 
     return Helpers

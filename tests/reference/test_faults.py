@@ -285,6 +285,20 @@ def probe_use_after_delete(ref, media, helpers):
     assert audio["handle"] not in [a["handle"] for a in alice.get(SPACE, params={"page-size": 50}).json()]
     assert alice.get(f"{SPACE}/{audio['handle']}").status_code == 200
 
+def probe_undocumented_state(ref, media, helpers):
+    alice = ref.client()
+    audio = _upload(alice, media).json()
+    assert audio["state"] == "ready"
+    assert alice.get(f"{SPACE}/{audio['handle']}").json()["state"] == "ready"
+
+
+def probe_bearer_scheme_lenient(ref, media, helpers):
+    token = ref.token()
+    for header in (token, f"Token {token}", f"Basic {token}"):
+        assert httpx.get(f"{ref.base_url}/user", headers={"Authorization": header}).status_code == 200, header
+    assert httpx.get(f"{ref.base_url}/user", headers={"Authorization": "Basic eDp5"}).status_code == 401
+
+
 PROBES = {name: globals()["probe_" + name.replace("-", "_")] for name in faults.NAMES}
 
 

@@ -70,11 +70,31 @@ def test_a_waiver_of_a_passing_requirement_fails_the_run() -> None:
 
 
 def test_unsupported_capability_caps_the_level_without_failing() -> None:
-    skipped = [{"nodeid": "t::d", "when": "setup", "outcome": "skipped", "reason": "Skipped: unsupported: no delete",
-                "requirements": [rid]} for rid in requirements.CATALOGUE if tier_of(rid) != "Core"]
+    skipped = [{"nodeid": "t::d", "when": "setup", "outcome": "skipped", "kind": "unsupported",
+                "reason": "Skipped: unsupported: no delete", "requirements": [rid]}
+               for rid in requirements.CATALOGUE if tier_of(rid) != "Core"]
     core = passed(*(rid for rid in requirements.CATALOGUE if tier_of(rid) == "Core"))
     result = certify([*core, *skipped], waivers={}, strict_should=False, today=TODAY)
     assert result.conforms and result.level == "Core"
+
+
+def test_a_requirement_of_the_other_conforming_choice_does_not_cap_the_level() -> None:
+    """`hide_existence = false` (403 for existing spaces) is a conforming choice, not a missing capability."""
+    choice = {"nodeid": "t::h", "when": "call", "outcome": "skipped", "kind": "unsupported",
+              "requirements": ["ACCESS-HIDE-EXISTENCE"]}
+    rest = passed(*(rid for rid in requirements.CATALOGUE if rid != "ACCESS-HIDE-EXISTENCE"))
+    result = certify([*rest, choice], waivers={}, strict_should=False, today=TODAY)
+    assert result.conforms and result.level == TIERS[-1][0]
+    lacking = {**choice, "requirements": ["DELETE-GONE"]}
+    capped = certify([*passed(*(r for r in requirements.CATALOGUE if r != "DELETE-GONE")), lacking], waivers={},
+                     strict_should=False, today=TODAY)
+    assert capped.conforms and capped.level == "Core"
+
+
+def test_a_suite_error_is_not_certified_and_not_held_against_the_target() -> None:
+    broken = {"nodeid": "t::e", "when": "call", "outcome": "error", "kind": "error", "requirements": ["WAV-RATE"]}
+    result = certify([*EVERYTHING, broken], waivers={}, strict_should=False, today=TODAY)
+    assert result.verdict == "not certified" and result.errors == ["WAV-RATE"] and result.failed == []
 
 
 def test_tiers_cover_every_catalogue_prefix() -> None:

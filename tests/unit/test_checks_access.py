@@ -69,6 +69,18 @@ def test_refusal_checks_fail_on_a_leak(check: Callable[..., None], requirement: 
     assert excinfo.value.requirement == requirement and "leaks the resource" in excinfo.value.title
 
 
+def test_echoing_the_requested_path_is_not_a_leak_but_the_alias_is() -> None:
+    """RFC 9457 `instance` often repeats the request path: the handle the caller sent tells it nothing new."""
+    url = f"http://t/v1/spaces/bob/main/audios/{HANDLE}"
+    echo = httpx.Response(404, json={"status": 404, "instance": f"/v1/spaces/bob/main/audios/{HANDLE}"},
+                          request=httpx.Request("GET", url))
+    unknown_space_refused(echo, {404}, "details", [HANDLE, "bob's alias"])
+    aliased = httpx.Response(404, json={"status": 404, "detail": "bob's alias is not yours"},
+                             request=httpx.Request("GET", url))
+    with pytest.raises(ConformanceFailure, match="leaks the resource"):
+        unknown_space_refused(aliased, {404}, "details", [HANDLE, "bob's alias"])
+
+
 def test_a_refusal_carrying_audio_bytes_leaks() -> None:
     wav = response(404, content=b"RIFF\x24\x00\x00\x00WAVEfmt ", content_type="audio/wav")
     with pytest.raises(ConformanceFailure) as excinfo:

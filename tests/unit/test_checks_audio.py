@@ -21,6 +21,7 @@ from conformance.checks.audio import (
     has_every_field,
     parse_timestamp,
     sample_rate_matches_media,
+    state_is_documented,
     timestamps_are_consistent,
 )
 from conformance.profile import build_profile
@@ -401,3 +402,15 @@ def test_details_without_a_json_object_fail() -> None:
     exc = failure(details_equal_created, response(200, content=b"<html/>", content_type="text/html"), audio(),
                   settled=True)
     assert exc.title == "details did not return a JSON object"
+
+
+@pytest.mark.parametrize("state", ["avaitingFile", "available", "notAvailable"])
+def test_state_is_documented_passes(state: str) -> None:
+    state_is_documented({"state": state})
+
+
+@pytest.mark.parametrize("state", ["ready", "processing", "awaitingFile", None])
+def test_state_is_documented_fails_on_an_undocumented_state(state: object) -> None:
+    exc = failure(state_is_documented, {"state": state})
+    assert exc.requirement == "AUD-SCHEMA-FIELDS"
+    assert repr(state) in exc.received

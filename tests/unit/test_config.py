@@ -33,7 +33,7 @@ denied_statuses = [404]
 delete = true
 """
 
-MINIMAL_TARGET = 'base_url = "http://t.example/v1"\n[actors.primary]\ntoken = "tok-123456"\n' \
+MINIMAL_TARGET = 'base_url = "https://t.example/v1"\n[actors.primary]\ntoken = "tok-123456"\n' \
                  '[spaces.primary]\nowner = "alice"\nspace = "main"\n'
 
 
@@ -88,14 +88,14 @@ def test_toml_file_values_are_read(tmp_path: Path) -> None:
 def test_config_path_may_come_from_the_environment(tmp_path: Path) -> None:
     path = write(tmp_path, MINIMAL_TARGET)
     settings = load_settings(env={"CONFORMANCE_CONFIG": str(path)})
-    assert settings.base_url == "http://t.example/v1"
+    assert settings.base_url == "https://t.example/v1"
     assert settings.source == str(path)
 
 
 def test_environment_wins_over_the_file(tmp_path: Path) -> None:
     path = write(tmp_path, GOOD_FILE)
     env = {
-        "CONFORMANCE_BASE_URL": "http://env.example:8080/v1",
+        "CONFORMANCE_BASE_URL": "https://env.example:8080/v1",
         "CONFORMANCE_TIMEOUT": "2.5",
         "CONFORMANCE_BUDGET": "quick",
         "CONFORMANCE_PRIMARY_TOKEN": "env-primary-token",
@@ -105,7 +105,7 @@ def test_environment_wins_over_the_file(tmp_path: Path) -> None:
         "CONFORMANCE_PROFILE_CAPABILITIES__DELETE": "false",
     }
     settings = load_settings(path, env=env)
-    assert settings.base_url == "http://env.example:8080/v1"
+    assert settings.base_url == "https://env.example:8080/v1"
     assert settings.timeout == 2.5
     assert settings.budget == "quick"
     assert settings.actors["primary"].token == "env-primary-token"
@@ -165,7 +165,7 @@ def test_with_target_takes_the_other_target_and_keeps_run_options(tmp_path: Path
     other = load_settings(write(tmp_path, MINIMAL_TARGET), env={})
     combined = mine.with_target(other)
     assert isinstance(combined, Settings)
-    assert combined.base_url == "http://t.example/v1"
+    assert combined.base_url == "https://t.example/v1"
     assert combined.actors["primary"].token == "tok-123456"
     assert combined.budget == "nightly"
 
@@ -216,13 +216,13 @@ def test_unknown_actor_key_is_named(tmp_path: Path) -> None:
     ],
 )
 def test_bad_base_url(tmp_path: Path, url: str, fragment: str) -> None:
-    message = config_error(tmp_path, MINIMAL_TARGET.replace("http://t.example/v1", url))
+    message = config_error(tmp_path, MINIMAL_TARGET.replace("https://t.example/v1", url))
     assert "'base_url'" in message
     assert fragment in message
 
 
 def test_base_url_must_be_a_string(tmp_path: Path) -> None:
-    message = config_error(tmp_path, MINIMAL_TARGET.replace('"http://t.example/v1"', "8080"))
+    message = config_error(tmp_path, MINIMAL_TARGET.replace('"https://t.example/v1"', "8080"))
     assert "'base_url' must be a string" in message
 
 
@@ -290,12 +290,12 @@ def identity_error(tmp_path: Path, text: str) -> str:
 
 
 def test_base_url_without_primary_actor(tmp_path: Path) -> None:
-    text = 'base_url = "http://t.example/v1"\n[spaces.primary]\nowner = "a"\nspace = "b"\n'
+    text = 'base_url = "https://t.example/v1"\n[spaces.primary]\nowner = "a"\nspace = "b"\n'
     assert "[actors.primary] is missing" in identity_error(tmp_path, text)
 
 
 def test_base_url_without_primary_space(tmp_path: Path) -> None:
-    text = 'base_url = "http://t.example/v1"\n[actors.primary]\ntoken = "tok-123456"\n'
+    text = 'base_url = "https://t.example/v1"\n[actors.primary]\ntoken = "tok-123456"\n'
     assert "[spaces.primary] is missing" in identity_error(tmp_path, text)
 
 
@@ -399,3 +399,77 @@ def test_a_read_only_run_needs_named_audios(tmp_path: Path) -> None:
     settings = load_settings(write(tmp_path, MINIMAL_TARGET), env={})
     with pytest.raises(ConfigError, match=r"\[read_only\]"):
         require_existing_audios(settings)
+
+
+# --- transport: plain http and answer sizes -------------------------------------------------------------------
+
+
+def _target(url: str, extra: str = "") -> str:
+    return extra + MINIMAL_TARGET.replace("https://t.example/v1", url)
+
+
+def test_plain_http_outside_the_loopback_range_is_a_configuration_error(tmp_path: Path) -> None:
+    """The token would cross the network unencrypted: refused before any request, in one sentence."""
+    message = config_error(tmp_path, _target("http://staging.example/v1"))
+    assert "'base_url'" in message and "plain http to staging.example" in message
+    assert "allow_insecure_http = true" in message and "https" in message
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/v1", "http://127.9.8.7/v1", "http://localhost:1/v1",
+                                 "http://LOCALHOST/v1", "http://[::1]:8080/v1"])
+def test_plain_http_to_this_machine_is_fine(tmp_path: Path, url: str) -> None:
+    assert load_settings(write(tmp_path, _target(url)), env={}).base_url == url
+
+
+@pytest.mark.parametrize("url", ["http://10.0.0.1/v1", "http://[::2]/v1", "http://localhost.example/v1",
+                                 "http://128.0.0.1/v1"])
+def test_other_hosts_are_not_loopback(tmp_path: Path, url: str) -> None:
+    assert "allow_insecure_http" in config_error(tmp_path, _target(url))
+
+
+def test_allow_insecure_http_accepts_plain_http_from_the_file_or_the_environment(tmp_path: Path) -> None:
+    from_file = load_settings(write(tmp_path, _target("http://staging.example/v1", "allow_insecure_http = true\n")),
+                              env={})
+    assert from_file.allow_insecure_http is True and from_file.base_url == "http://staging.example/v1"
+    from_env = load_settings(write(tmp_path, _target("http://staging.example/v1")),
+                             env={"CONFORMANCE_ALLOW_INSECURE_HTTP": "true"})
+    assert from_env.allow_insecure_http is True
+    assert load_settings(env={}).allow_insecure_http is False
+    with pytest.raises(ConfigError, match="plain http"):
+        load_settings(env={"CONFORMANCE_BASE_URL": "http://staging.example/v1",
+                           "CONFORMANCE_ALLOW_INSECURE_HTTP": "false"})
+
+
+def test_allow_insecure_http_must_be_a_boolean(tmp_path: Path) -> None:
+    message = config_error(tmp_path, 'allow_insecure_http = "yes"\n')
+    assert "'allow_insecure_http' must be true or false" in message
+
+
+def test_max_response_bytes_is_optional_and_overrides_the_derived_limits(tmp_path: Path) -> None:
+    from conformance.client import transport_options
+
+    assert load_settings(env={}).max_response_bytes is None
+    settings = load_settings(write(tmp_path, "max_response_bytes = 65536\n"), env={})
+    assert settings.max_response_bytes == 65536
+    limits = transport_options(settings)["limits"]
+    assert limits.for_request("GET", "/v1/spaces/a/b/audios/h/file")[0] == 65536
+    assert limits.for_request("GET", "/v1/spaces/a/b/audios/h")[0] == 65536
+    assert load_settings(env={"CONFORMANCE_MAX_RESPONSE_BYTES": "2048"}).max_response_bytes == 2048
+
+
+def test_without_max_response_bytes_the_limits_follow_the_profile(tmp_path: Path) -> None:
+    from conformance.client import transport_options
+
+    settings = load_settings(write(tmp_path, "[profile]\nmax_duration_s = 10\nmax_stored_sample_rate = 8000\n"),
+                             env={})
+    limits = transport_options(settings)["limits"]
+    wav, why = limits.for_request("GET", "/v1/spaces/a/b/audios/h/file")
+    assert wav == 10 * 8000 * 2 + (1 << 20) and "maximum duration" in why
+    assert limits.for_request("GET", "/v1/spaces/a/b/audios/h")[0] == 4 << 20  # JSON
+    assert limits.for_request("POST", "/v1/spaces/a/b/audios/h/file")[0] == 4 << 20  # a raw upload answers JSON
+
+
+@pytest.mark.parametrize("value", ["0", "1023", "true", '"big"', "1.5e6", str(1 << 41)])
+def test_bad_max_response_bytes(tmp_path: Path, value: str) -> None:
+    message = config_error(tmp_path, f"max_response_bytes = {value}\n")
+    assert "'max_response_bytes' must be a whole number of bytes" in message

@@ -145,3 +145,13 @@ def test_a_limit_in_the_configuration_moves_rows_between_the_groups(tmp_path: Pa
     assert "test_upload.py::test_create_answers_201[mp3-cbr128-44k-stereo]" not in mono_only
     assert f"test_rejections.py::{stereo}" not in default
     assert mono_only[f"test_rejections.py::{stereo}"] == ["MEDIA-REJECT-CHANNELS"]
+
+
+def test_a_mislabeled_file_may_be_judged_by_its_hidden_content_under_narrower_limits() -> None:
+    """A WAV header over stereo MP3 data: a mono-only target that reads the content's stream may refuse it for
+    its channels (422) instead of as undecodable (415); under the reference limits only 415 is right."""
+    reference = _verdicts()["wav-over-mp3"]
+    assert reference.reasons == ("undecodable",)
+    mono = _verdicts(max_channels=1)["wav-over-mp3"]
+    assert mono.requirement == "MEDIA-REJECT-MISLABELED" and not mono.accepted
+    assert set(mono.reasons) == {"undecodable", "invalid_audio"}
