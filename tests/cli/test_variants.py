@@ -33,7 +33,8 @@ def test_at_least_eight_variants_flip_every_axis() -> None:
     axes = {"hide_existence", "denied_statuses", "processing", "fileless_create", "list_sort_ascending",
             "list_sort_descending", "list_sort_default_direction", "list_past_end_status", "client_handle",
             "reject_statuses", "invalid_request_statuses", "deleted_statuses", "file_before_upload_statuses",
-            "capabilities", "serve"}
+            "capabilities", "serve", "max_file_bytes", "max_duration_s", "max_channels", "min_sample_rate",
+            "max_stored_sample_rate", "strict_reject_statuses", "session_ttl_s"}
     assert axes <= flipped, sorted(axes - flipped)
     serve = {key: value for profile in profiles.values() for key, value in profile.serve.items()}
     assert {"processing_delay_s", "handle_style", "challenge", "problem_extensions"} <= set(serve)
