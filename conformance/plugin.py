@@ -32,6 +32,7 @@ from conformance.profile import ProfileError, build_profile, load_variant, to_to
 from conformance.redaction import Redactor
 from conformance.resources import Resources
 from conformance.target import embedded_reference, probe
+from conformance.transport import GuardedTransport, RefusedToSend
 from conformance.waivers import Waiver, WaiverError, load_waivers
 from conformance.workflow import UploadCache
 
@@ -273,10 +274,13 @@ def _playing(settings: Settings, workdir: Path) -> list[str]:
 
 def _target_version(base_url: str, timeout: float) -> str | None:
     """The version the target reports in its OpenAPI definition (``info.version``), when it serves one."""
+    wait = min(timeout, 5.0)
+    transport = GuardedTransport(origin=base_url, total_s=wait * 6)  # bounded and on a deadline, like every read
     try:
-        response = httpx.get(f"{base_url}/openapi.json", timeout=min(timeout, 5.0))
-        version = response.json().get("info", {}).get("version") if response.status_code == 200 else None
-    except (httpx.HTTPError, ValueError, AttributeError):
+        with httpx.Client(timeout=httpx.Timeout(wait), transport=transport) as client:
+            response = client.get(f"{base_url}/openapi.json")
+            version = response.json().get("info", {}).get("version") if response.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError, RecursionError, ConformanceFailure, RefusedToSend):
         return None
     return version if isinstance(version, str) else None
 

@@ -28,9 +28,11 @@ import schemathesis
 import yaml
 from schemathesis import GenerationMode
 
+from conformance.checks import ConformanceFailure
 from conformance.config import Settings, Space
 from conformance.profile import Profile
 from conformance.properties import strategies
+from conformance.transport import GuardedTransport, RefusedToSend
 
 DEFINITION = "spec/audio-api.openapi.yaml"
 
@@ -67,13 +69,16 @@ def read_definition(settings: Settings) -> dict[str, Any]:
         if source is None:
             text = resources.files("conformance").joinpath(DEFINITION).read_text(encoding="utf-8")
         elif source.startswith(("http://", "https://")):
-            response = httpx.get(source, timeout=settings.timeout, follow_redirects=True)
-            response.raise_for_status()
-            text = response.text
+            # no credential is sent; the answer is still bounded in size and time like every other read
+            transport = GuardedTransport(origin=source, total_s=settings.timeout * 6)
+            with httpx.Client(timeout=httpx.Timeout(settings.timeout), transport=transport) as client:
+                response = client.get(source)
+                response.raise_for_status()
+                text = response.text
         else:
             text = Path(source).read_text(encoding="utf-8")
         data = yaml.safe_load(text)
-    except (OSError, httpx.HTTPError, yaml.YAMLError) as exc:
+    except (OSError, httpx.HTTPError, yaml.YAMLError, ConformanceFailure, RefusedToSend) as exc:
         raise DefinitionError(f"the OpenAPI definition {source or DEFINITION} cannot be read: {exc}") from None
     if not isinstance(data, dict) or "paths" not in data:
         raise DefinitionError(f"the OpenAPI definition {source or DEFINITION} has no `paths`")

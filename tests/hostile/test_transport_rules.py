@@ -275,3 +275,15 @@ def test_the_cli_refuses_plain_http_outside_the_loopback_range_before_any_reques
     accepted = run_suite("run", "--target", "http://staging.invalid/v1", "--reports", str(tmp_path / "b"),
                          env={"CONFORMANCE_ALLOW_INSECURE_HTTP": "true"})
     assert accepted.returncode == 2 and "unreachable" in accepted.stderr and "configuration" not in accepted.stderr
+
+
+def test_a_targets_own_definition_is_read_bounded_too() -> None:
+    """`openapi = URL`: the target's definition is read through the same transport (no token, but bounded)."""
+    from conformance.config import load_settings
+    from conformance.properties.schema import DefinitionError, read_definition
+
+    huge = b"paths: {}\n" + b"#" * (8 * 1024 * 1024)
+    with Canned({"/openapi.yaml": (200, [("Content-Type", "application/yaml")], huge)}).running() as target:
+        settings = load_settings(env={"CONFORMANCE_OPENAPI": f"{target.url}/openapi.yaml"})
+        with pytest.raises(DefinitionError, match="cannot be read"):
+            read_definition(settings)
