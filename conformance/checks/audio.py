@@ -81,6 +81,22 @@ def state_is_documented(audio: dict[str, Any]) -> None:
              expected=", ".join(STATES))
 
 
+PROCESSED_FIELDS = ("state", "duration", "sampleRate", "uploadedAt")
+
+
+@check("AUD-DETAILS-200")
+def details_equal_listed(details: dict[str, Any], listed: dict[str, Any] | None) -> None:
+    """On an asynchronous target, create answers before processing fills in the media fields, so the details can
+    only be compared with another view of the processed audio: the same audio as the list shows it."""
+    if listed is None:
+        fail("AUD-DETAILS-200", "the processed audio is not in the list of its space",
+             received="no listed item with its handle", expected=f"an item with handle {details.get('handle')!r}")
+    for name in PROCESSED_FIELDS:
+        if details.get(name) != listed.get(name):
+            fail("AUD-DETAILS-200", f"details differ from the listed audio in `{name}`",
+                 received=repr(details.get(name)), expected=repr(listed.get(name)))
+
+
 @check("AUD-HANDLE-GRAMMAR")
 def handle_follows_grammar(audio: dict[str, Any]) -> None:
     """Handles are hyphen-separated lowercase alphanumerics, 1–50 characters (ids-handles-and-aliases)."""

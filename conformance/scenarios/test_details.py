@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from conformance.checks.audio import details_equal_created, has_every_field
+from conformance.checks.audio import details_equal_created, details_equal_listed, has_every_field
 from conformance.manifest import MediaCase
 from conformance.pytest_fixtures import ClientFactory
 from conformance.scenarios._support import (  # noqa: F401 - the hook parametrizes @accepted_rows tests
@@ -14,7 +14,7 @@ from conformance.scenarios._support import (  # noqa: F401 - the hook parametriz
     pytest_generate_tests,
     require_created,
 )
-from conformance.workflow import Upload
+from conformance.workflow import Upload, list_all
 
 Uploaded = Callable[..., Upload]
 
@@ -29,3 +29,6 @@ def test_details_equal_create(uploaded: Uploaded, media: MediaCase, client_for: 
     settled = created.get("state") == "available"
     details = details_equal_created(response, created, settled=settled)
     has_every_field(details)
+    if not settled and upload.settled is not None:  # asynchronous: compare the processed fields with the list
+        found = list_all(client_for("primary"), upload.space, search=created["handle"])
+        details_equal_listed(details, next((i for i in found if i.get("handle") == created["handle"]), None))

@@ -15,6 +15,7 @@ from conformance.checks.audio import (
     alias_is_stored,
     created_with_201,
     details_equal_created,
+    details_equal_listed,
     duration_is_iso8601,
     duration_matches_media,
     handle_follows_grammar,
@@ -414,3 +415,21 @@ def test_state_is_documented_fails_on_an_undocumented_state(state: object) -> No
     exc = failure(state_is_documented, {"state": state})
     assert exc.requirement == "AUD-SCHEMA-FIELDS"
     assert repr(state) in exc.received
+
+
+PROCESSED = {"handle": "h", "state": "available", "duration": "PT1.000S", "sampleRate": 16000,
+             "uploadedAt": "2026-12-02T10:00:00.000000Z"}
+
+
+def test_details_equal_listed_passes_on_the_same_processed_audio() -> None:
+    details_equal_listed(dict(PROCESSED), {**PROCESSED, "alias": "listed views may carry more"})
+
+
+@pytest.mark.parametrize(("name", "value"), [("sampleRate", 17000), ("duration", "PT1.500S"), ("state", "ready")])
+def test_details_equal_listed_fails_when_details_misreport_a_processed_field(name: str, value: object) -> None:
+    exc = failure(details_equal_listed, {**PROCESSED, name: value}, dict(PROCESSED))
+    assert exc.requirement == "AUD-DETAILS-200" and name in exc.title
+
+
+def test_details_equal_listed_fails_when_the_audio_is_not_listed() -> None:
+    assert failure(details_equal_listed, dict(PROCESSED), None).requirement == "AUD-DETAILS-200"

@@ -17,6 +17,7 @@ import conformance.checks.credentials
 import conformance.checks.http
 import conformance.checks.lifecycle
 import conformance.checks.listing
+import conformance.checks.transport
 import conformance.checks.wav  # noqa: F401 - importing registers the checks
 from conformance import requirements
 from conformance.checks import REGISTRY, ConformanceFailure, check, fail
