@@ -75,6 +75,30 @@ def _serving(handler: type[BaseHTTPRequestHandler], host: str, owner: Any) -> It
         server.server_close()
 
 
+class _AnsweringHandler(BaseHTTPRequestHandler):
+    """A quiet HTTP/1.1 handler for every method: reads the body, then sends what :meth:`answer` returns."""
+
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+    def answer(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
+        raise NotImplementedError
+
+    def _any(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        status, headers, body = self.answer(self.path.split("?", 1)[0])
+        self.send_response_only(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _any
+
+
 class Catcher:
     """Another origin (``127.0.0.2``, its own port) that answers ``200 {}`` and records what reaches it: any
     ``Authorization`` there is a token the suite handed to someone other than its target."""
@@ -90,24 +114,12 @@ class Catcher:
         """Serve while the ``with`` block runs."""
         catcher = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _any(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        class Handler(_AnsweringHandler):
+            def answer(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
                 catcher.requests.append(f"{self.command} {self.path}")
                 if self.headers.get("Authorization"):
                     catcher.authorizations.append(self.headers["Authorization"])
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _any
+                return 200, [("Content-Type", "application/json")], b"{}"
 
         with _serving(Handler, CATCHER_HOST, self) as server:
             self.url = f"http://{CATCHER_HOST}:{server.server_address[1]}"
@@ -131,26 +143,11 @@ class Canned:
         """Serve on 127.0.0.1 while the ``with`` block runs."""
         canned = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def _any(self) -> None:
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                path = self.path.split("?", 1)[0]
+        class Handler(_AnsweringHandler):
+            def answer(self, path: str) -> tuple[int, list[tuple[str, str]], bytes]:
                 canned.received.append((f"{self.command} {path}", self.headers.get("Authorization")))
-                status, headers, body = canned.answers.get(path, (200, [("Content-Type", "application/json")],
-                                                                  json.dumps(Canned.DETAILS).encode()))
-                self.send_response_only(status)
-                for name, value in headers:
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = _any
+                return canned.answers.get(path, (200, [("Content-Type", "application/json")],
+                                                 json.dumps(Canned.DETAILS).encode()))
 
         with _serving(Handler, "127.0.0.1", self) as server:
             self.url = f"http://127.0.0.1:{server.server_address[1]}"
