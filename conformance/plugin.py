@@ -25,7 +25,7 @@ from _pytest.outcomes import Skipped
 from conformance import __version__, requirements
 from conformance.certification import Certification, capabilities, certify, percentiles
 from conformance.checks import REGISTRY, ConformanceFailure
-from conformance.client import HangGuard, RequestStats, TargetError, Throttle, Transcript
+from conformance.client import TOTAL_TIMEOUT_FACTOR, HangGuard, RequestStats, TargetError, Throttle, Transcript
 from conformance.config import ConfigError, Settings, load_settings, require_existing_audios, require_identity
 from conformance.outcomes import Outcome, skip_kind
 from conformance.profile import ProfileError, build_profile, load_variant, to_toml
@@ -275,7 +275,7 @@ def _playing(settings: Settings, workdir: Path) -> list[str]:
 def _target_version(base_url: str, timeout: float) -> str | None:
     """The version the target reports in its OpenAPI definition (``info.version``), when it serves one."""
     wait = min(timeout, 5.0)
-    transport = GuardedTransport(origin=base_url, total_s=wait * 6)  # bounded and on a deadline, like every read
+    transport = GuardedTransport(origin=base_url, total_s=wait * TOTAL_TIMEOUT_FACTOR)  # bounded, like every read
     try:
         with httpx.Client(timeout=httpx.Timeout(wait), transport=transport) as client:
             response = client.get(f"{base_url}/openapi.json")

@@ -105,9 +105,9 @@ class Settling:
 
 
 def settle(client: ApiClient, space: Space, audio: dict[str, Any], profile: Profile, *,
-           on_poll: Callable[[], None] | None = None, deadline: float | None = None) -> Settling:
+           on_poll: Callable[[], None] | None = None) -> Settling:
     """Poll an audio's details until it is `available`/`notAvailable`, within the profile's processing timeout
-    (and the run's ``deadline``, a ``time.monotonic()`` value). The one waiting loop of the suite: a synchronous
+    (the run's own deadline is enforced between checks, by the plugin). The one waiting loop of the suite: a synchronous
     target costs nothing (its answer is already settled), an asynchronous one a poll every ``poll_interval_s``.
 
     A state outside the documented enum stops the wait at once (the audio is returned as read, for the schema
@@ -121,8 +121,6 @@ def settle(client: ApiClient, space: Space, audio: dict[str, Any], profile: Prof
         return Settling(audio, problem=f"state {state!r} is not a documented value")
     start = time.monotonic()
     until = start + profile.processing_timeout_s
-    if deadline is not None:
-        until = min(until, deadline)
     handle, polls, status = str(audio.get("handle")), 0, None
     while time.monotonic() + profile.poll_interval_s <= until:
         time.sleep(profile.poll_interval_s)

@@ -29,6 +29,7 @@ import yaml
 from schemathesis import GenerationMode
 
 from conformance.checks import ConformanceFailure
+from conformance.client import TOTAL_TIMEOUT_FACTOR
 from conformance.config import Settings, Space
 from conformance.profile import Profile
 from conformance.properties import strategies
@@ -70,7 +71,7 @@ def read_definition(settings: Settings) -> dict[str, Any]:
             text = resources.files("conformance").joinpath(DEFINITION).read_text(encoding="utf-8")
         elif source.startswith(("http://", "https://")):
             # no credential is sent; the answer is still bounded in size and time like every other read
-            transport = GuardedTransport(origin=source, total_s=settings.timeout * 6)
+            transport = GuardedTransport(origin=source, total_s=settings.timeout * TOTAL_TIMEOUT_FACTOR)
             with httpx.Client(timeout=httpx.Timeout(settings.timeout), transport=transport) as client:
                 response = client.get(source)
                 response.raise_for_status()
