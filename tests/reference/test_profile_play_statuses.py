@@ -185,5 +185,6 @@ def test_gone_after_delete_variant(profile_server, media):
         _status(response, 410)
     assert alice.get(SPACE, params={"search": alias}).json() == []
     _status(alice.post(SPACE, json={"file": media.b64(media.wav(16000, 0.5, channels=2))}), 422)  # max_channels 1
-    _status(alice.post(SPACE, json={"file": media.b64(media.wav(8000, 121.0))}), 422)  # max_duration_s 120
-    assert alice.post(SPACE, json={"file": media.b64(media.wav(8000, 120.0))}).status_code == 201
+    _status(alice.post(SPACE, json={"file": media.b64(media.wav(8000, 0.5))}), 422)  # min_sample_rate 11025
+    _status(alice.post(SPACE, json={"file": media.b64(media.wav(16000, 121.0))}), 422)  # max_duration_s 120
+    assert alice.post(SPACE, json={"file": media.b64(media.wav(16000, 120.0))}).status_code == 201
