@@ -20,14 +20,6 @@ from conformance.outcomes import roll_up
 from conformance.waivers import Waiver
 
 PASSING = ("pass", "warn", "waived")
-# Tiers, lowest first: a requirement belongs to the first tier one of whose prefixes it starts with.
-TIERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("Core", ("AUTH-", "ACCESS-", "AUD-", "WAV-", "MEDIA-", "ERR-", "TRANSPORT-")),
-    ("Core+Lifecycle", ("LIST-", "PATCH-", "DELETE-", "CRED-", "KEYS-", "USER-")),
-    ("Full", ("RAW-", "PROP-", "ASYNC-")),
-)
-
-
 # The requirements that exercise each capability: what the run saw of it, next to what the profile declares.
 CAPABILITY_REQUIREMENTS: dict[str, tuple[str, ...]] = {
     "delete": ("DELETE-GONE",),
@@ -62,14 +54,6 @@ def percentiles(values: Iterable[float]) -> dict[str, float | int | None]:
         return round(ordered[min(len(ordered) - 1, max(0, -(-len(ordered) * p // 100) - 1))], 3)
 
     return {"count": len(ordered), "p50_s": rank(50), "p95_s": rank(95)}
-
-
-def tier_of(requirement_id: str) -> str:
-    """The tier a requirement counts towards (unknown prefixes count towards Core: the strictest choice)."""
-    for name, prefixes in TIERS:
-        if requirement_id.startswith(prefixes):
-            return name
-    return TIERS[0][0]
 
 
 @dataclass(slots=True)
@@ -112,7 +96,7 @@ def certify(results: Iterable[Mapping[str, Any]], *, waivers: Mapping[str, Waive
                 problems.append(f"waiver for {requirement.id} is stale: the requirement passes; remove it "
                                 f"({waiver.issue})")
         verdicts[requirement.id] = {
-            "outcome": outcome, "level": requirement.level.value, "tier": tier_of(requirement.id),
+            "outcome": outcome, "level": requirement.level.value, "tier": requirement.tier.value,
             "title": requirement.title, "source": requirement.source,
             **({"waiver": {"reason": waiver.reason, "issue": waiver.issue, "expires": waiver.expires.isoformat()}}
                if waiver else {}),
@@ -149,11 +133,11 @@ def _level(verdicts: Mapping[str, Mapping[str, Any]]) -> str | None:
     """The highest tier reached: every requirement of it and of the tiers below passed (or does not apply to the
     choice the profile made)."""
     reached = None
-    for name, _ in TIERS:
-        in_tier = [(rid, v) for rid, v in verdicts.items() if v["tier"] == name]
+    for tier in requirements.TIER_ORDER:
+        in_tier = [(rid, v) for rid, v in verdicts.items() if v["tier"] == tier.value]
         if not in_tier or any(v["outcome"] not in PASSING
                               and not (v["outcome"] == "unsupported" and rid in CHOICE_REQUIREMENTS)
                               for rid, v in in_tier):
             break
-        reached = name
+        reached = tier.value
     return reached

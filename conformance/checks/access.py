@@ -13,7 +13,7 @@ from urllib.parse import unquote
 
 import httpx
 
-from conformance.checks import check, fail
+from conformance.checks import by_requirement, check, fail
 from conformance.checks.http import body_excerpt, json_body, media_type
 from conformance.profile import Profile
 
@@ -43,27 +43,27 @@ def _leaked(response: httpx.Response, values: Iterable[str]) -> str | None:
     return None
 
 
-def refused(requirement: str, response: httpx.Response, statuses: Iterable[int], what: str,
+def refused(response: httpx.Response, statuses: Iterable[int], what: str,
             resource_values: Iterable[str] = ()) -> None:
-    """Fail ``requirement`` unless the answer is one of ``statuses`` and echoes none of ``resource_values``
+    """Fail the calling check unless the answer is one of ``statuses`` and echoes none of ``resource_values``
     (handles, aliases, ids) and no audio bytes."""
     allowed = sorted(set(statuses))
     if response.status_code not in allowed:
-        fail(requirement, f"{what} was not refused",
+        fail(f"{what} was not refused",
              received=f"{response.status_code} {body_excerpt(response)}", expected=" or ".join(map(str, allowed)))
     if leaked := _leaked(response, resource_values):
-        fail(requirement, f"{what}: the refusal leaks the resource", received=f"body contains {leaked}",
+        fail(f"{what}: the refusal leaks the resource", received=f"body contains {leaked}",
              expected="nothing of the resource in the answer")
 
 
-def performed(requirement: str, response: httpx.Response, what: str, effect_problem: str | None) -> None:
-    """Fail ``requirement`` unless the operation answered 2xx and its effect is visible (``effect_problem`` is the
+def performed(response: httpx.Response, what: str, effect_problem: str | None) -> None:
+    """Fail the calling check unless the operation answered 2xx and its effect is visible (``effect_problem`` is the
     runner's description of what the owner saw instead, or None)."""
     if not 200 <= response.status_code < 300:
-        fail(requirement, f"{what} was refused", received=f"{response.status_code} {body_excerpt(response)}",
+        fail(f"{what} was refused", received=f"{response.status_code} {body_excerpt(response)}",
              expected="a 2xx answer")
     if effect_problem:
-        fail(requirement, f"{what} answered {response.status_code} but did not take effect", received=effect_problem,
+        fail(f"{what} answered {response.status_code} but did not take effect", received=effect_problem,
              expected="the effect visible when the owner reads the space again")
 
 
@@ -71,95 +71,95 @@ def performed(requirement: str, response: httpx.Response, what: str, effect_prob
 @check("AUTH-MISSING-401")
 def unauthenticated_refused(response: httpx.Response, profile: Profile, what: str) -> None:
     """A request without credentials is refused with an unauthenticated status (never served)."""
-    refused("AUTH-MISSING-401", response, profile.unauthenticated_statuses, what)
+    refused(response, profile.unauthenticated_statuses, what)
 
 
 @check("AUTH-INVALID-401")
 def bad_token_refused(response: httpx.Response, profile: Profile, what: str) -> None:
     """A request with an unknown or malformed token is refused with an unauthenticated status."""
-    refused("AUTH-INVALID-401", response, profile.unauthenticated_statuses, what)
+    refused(response, profile.unauthenticated_statuses, what)
 
 
 @check("AUTH-MISSING-401")
 def anonymous_cell_refused(response: httpx.Response, statuses: Collection[int], what: str,
                            resource_values: Iterable[str]) -> None:
     """Matrix cell: no credentials, refused and nothing of the resource shown."""
-    refused("AUTH-MISSING-401", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("AUTH-INVALID-401")
 def bad_token_cell_refused(response: httpx.Response, statuses: Collection[int], what: str,
                            resource_values: Iterable[str]) -> None:
     """Matrix cell: a malformed or unknown credential, refused and nothing of the resource shown."""
-    refused("AUTH-INVALID-401", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("KEYS-REVOKE")
 def revoked_key_refused(response: httpx.Response, statuses: Collection[int], what: str,
                         resource_values: Iterable[str]) -> None:
     """Matrix cell: the token of a deleted API key is refused at once, on every operation, like an unknown one."""
-    refused("KEYS-REVOKE", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("AUTH-SESSION-TOKEN")
 def session_token_limited(response: httpx.Response, statuses: Collection[int], what: str,
                           resource_values: Iterable[str]) -> None:
     """A session token has its user's access and no more: other spaces are refused."""
-    refused("AUTH-SESSION-TOKEN", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("AUTH-SESSION-TOKEN")
 def session_token_usable(response: httpx.Response, what: str, effect_problem: str | None) -> None:
     """A session token from ``/auth/credentials`` works like its user's token in the user's own space."""
-    performed("AUTH-SESSION-TOKEN", response, what, effect_problem)
+    performed(response, what, effect_problem)
 
 
 # --- spaces ------------------------------------------------------------------------------------------------
 @check("ACCESS-OWN-ALLOWED")
 def own_space_usable(response: httpx.Response, what: str, effect_problem: str | None) -> None:
     """Every operation works in the caller's own space."""
-    performed("ACCESS-OWN-ALLOWED", response, what, effect_problem)
+    performed(response, what, effect_problem)
 
 
 @check("ACCESS-ORG-ALLOWED")
 def org_space_usable(response: httpx.Response, what: str, effect_problem: str | None) -> None:
     """Every operation works in the space of an organization the caller is a member of."""
-    performed("ACCESS-ORG-ALLOWED", response, what, effect_problem)
+    performed(response, what, effect_problem)
 
 
 @check("ACCESS-FOREIGN-DENIED")
 def foreign_space_denied(response: httpx.Response, statuses: Collection[int], what: str,
                          resource_values: Iterable[str]) -> None:
     """A space the caller may not use is refused with a denied status and leaks nothing of what it holds."""
-    refused("ACCESS-FOREIGN-DENIED", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("ACCESS-UNKNOWN-SPACE")
 def unknown_space_refused(response: httpx.Response, statuses: Collection[int], what: str,
                           resource_values: Iterable[str]) -> None:
     """An unknown owner or space is refused, even when the audio handle exists in another space."""
-    refused("ACCESS-UNKNOWN-SPACE", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("ACCESS-CROSS-SPACE")
 def other_space_audio_not_found(response: httpx.Response, statuses: Collection[int], what: str,
                                 resource_values: Iterable[str]) -> None:
     """An audio addressed under a space that does not hold it is not found there (or denied), and not leaked."""
-    refused("ACCESS-CROSS-SPACE", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("ACCESS-PATH-NORMALISATION")
 def path_variant_refused(response: httpx.Response, statuses: Collection[int], what: str,
                          resource_values: Iterable[str]) -> None:
     """A non-canonical path (case, encoded separators, trailing slash, long handle) serves nothing foreign."""
-    refused("ACCESS-PATH-NORMALISATION", response, statuses, what, resource_values)
+    refused(response, statuses, what, resource_values)
 
 
 @check("ACCESS-NO-SIDE-EFFECT")
 def nothing_changed(what: str, change: str | None) -> None:
     """After a refused write the owner sees the space exactly as before (``change`` describes any difference)."""
     if change:
-        fail("ACCESS-NO-SIDE-EFFECT", f"{what} was refused but took effect", received=change,
+        fail(f"{what} was refused but took effect", received=change,
              expected="nothing created, changed or deleted")
 
 
@@ -171,10 +171,10 @@ def list_isolated(items: list[dict[str, object]], item_total: str | None, foreig
         for key in ("handle", "id"):
             value = item.get(key)
             if isinstance(value, str) and value in foreign:
-                fail("ACCESS-LIST-ISOLATION", f"{what} shows an audio of another space",
+                fail(f"{what} shows an audio of another space",
                      received=f"{key} {value!r} of {foreign[value]}", expected="only the space's own audios")
     if item_total is not None and item_total.strip() != str(len(items)):
-        fail("ACCESS-LIST-ISOLATION", f"{what}: Item-Total does not count the listed audios",
+        fail(f"{what}: Item-Total does not count the listed audios",
              received=f"Item-Total {item_total!r}, {len(items)} audios listed", expected=str(len(items)))
 
 
@@ -189,25 +189,31 @@ def existence_hidden(denied: httpx.Response, unknown: httpx.Response, what: str)
         title = body.get("title") if isinstance(body, dict) else None
         shape[name] = (response.status_code, media_type(response), title, members)
     if shape["existing"] != shape["unknown"]:
-        fail("ACCESS-HIDE-EXISTENCE", f"{what}: a forbidden space is distinguishable from an unknown one",
+        fail(f"{what}: a forbidden space is distinguishable from an unknown one",
              received=f"forbidden {shape['existing']}, unknown {shape['unknown']}",
              expected="the same (status, content type, title, members) with profile hide_existence = true")
 
 
-#: The refusal oracle of a matrix cell, by the cell's requirement id.
-REFUSALS: dict[str, Refusal] = {
-    "AUTH-MISSING-401": anonymous_cell_refused,
-    "AUTH-INVALID-401": bad_token_cell_refused,
-    "KEYS-REVOKE": revoked_key_refused,
-    "AUTH-SESSION-TOKEN": session_token_limited,
-    "ACCESS-FOREIGN-DENIED": foreign_space_denied,
-    "ACCESS-UNKNOWN-SPACE": unknown_space_refused,
-    "ACCESS-CROSS-SPACE": other_space_audio_not_found,
-    "ACCESS-PATH-NORMALISATION": path_variant_refused,
-}
+@check("AUTH-MISSING-401")
+def not_served_without_credentials(response: httpx.Response, what: str) -> None:
+    """A request without credentials is not served (any refusal; the status is ``unauthenticated_refused``'s)."""
+    if response.status_code < 400:
+        fail(f"{what} was served", received=response.status_code, expected="a refusal")
+
+
+@check("AUTH-SESSION-TOKEN")
+def sign_in_gave_token(response: httpx.Response, handle: str) -> str:
+    """Signing in answers 200 with a session token."""
+    token = (json_body(response) or {}).get("token") if response.status_code == 200 else None
+    if not isinstance(token, str) or not token:
+        fail(f"signing in as {handle} gave no session token",
+             received=f"{response.status_code} {body_excerpt(response)}", expected='200 {"token": ...}')
+    return token
+
+
+#: The refusal oracle of a matrix cell, by the cell's requirement id (each check is bound to its id once).
+REFUSALS: dict[str, Refusal] = by_requirement(
+    anonymous_cell_refused, bad_token_cell_refused, revoked_key_refused, session_token_limited, foreign_space_denied,
+    unknown_space_refused, other_space_audio_not_found, path_variant_refused)
 #: The allowed-operation oracle of a matrix cell, by the cell's requirement id.
-ALLOWANCES: dict[str, Allowance] = {
-    "ACCESS-OWN-ALLOWED": own_space_usable,
-    "ACCESS-ORG-ALLOWED": org_space_usable,
-    "AUTH-SESSION-TOKEN": session_token_usable,
-}
+ALLOWANCES: dict[str, Allowance] = by_requirement(own_space_usable, org_space_usable, session_token_usable)

@@ -48,13 +48,13 @@ def statuses_text(statuses: int | Collection[int]) -> str:
     return " or ".join(str(s) for s in sorted(allowed))
 
 
-def expect_status(requirement: str, response: httpx.Response, expected: int | Collection[int], what: str = "",
+def expect_status(response: httpx.Response, expected: int | Collection[int], what: str = "",
                   *, title: str | None = None) -> None:
-    """Fail ``requirement`` unless the status is one of ``expected``; ``title`` (default "<what>: unexpected
+    """Fail the calling check unless the status is one of ``expected``; ``title`` (default "<what>: unexpected
     status") says what the wrong status means."""
     allowed = {expected} if isinstance(expected, int) else set(expected)
     if response.status_code not in allowed:
-        fail(requirement, title or f"{what}: unexpected status",
+        fail(title or f"{what}: unexpected status",
              received=f"{response.status_code} {body_excerpt(response)}", expected=statuses_text(allowed))
 
 
@@ -62,7 +62,7 @@ def expect_status(requirement: str, response: httpx.Response, expected: int | Co
 def not_a_server_error(response: httpx.Response, what: str) -> None:
     """A client's mistake is answered 4xx, never 5xx (contract §2)."""
     if response.status_code >= 500:
-        fail("ERR-NO-5XX", f"{what}: server error for a client's mistake",
+        fail(f"{what}: server error for a client's mistake",
              received=f"{response.status_code} {body_excerpt(response)}", expected="a 4xx status")
 
 
@@ -71,23 +71,23 @@ def error_body_is_problem_json(response: httpx.Response, what: str) -> None:
     """An error body is JSON with a human-readable reason, a consistent status, and no stack trace or path."""
     kind = media_type(response)
     if kind not in JSON_MEDIA_TYPES:
-        fail("ERR-PROBLEM-JSON", f"{what}: error body is not JSON", received=f"Content-Type {kind or '(none)'}",
+        fail(f"{what}: error body is not JSON", received=f"Content-Type {kind or '(none)'}",
              expected="application/problem+json (or application/json)")
     body = json_body(response)
     if not isinstance(body, dict):
-        fail("ERR-PROBLEM-JSON", f"{what}: error body is not a JSON object", received=body_excerpt(response),
+        fail(f"{what}: error body is not a JSON object", received=body_excerpt(response),
              expected='{"title": ..., "status": ..., "detail": ...}')
     reasons = [body.get(key) for key in ("detail", "title", "message")]
     if not any(isinstance(r, str) and r.strip() for r in reasons):
-        fail("ERR-PROBLEM-JSON", f"{what}: error body gives no reason", received=body_excerpt(response),
+        fail(f"{what}: error body gives no reason", received=body_excerpt(response),
              expected="a non-empty `detail`, `title` or `message` string")
     if "status" in body and body["status"] != response.status_code:
-        fail("ERR-PROBLEM-JSON", f"{what}: problem `status` differs from the HTTP status",
+        fail(f"{what}: problem `status` differs from the HTTP status",
              received=f"status member {body['status']!r}, HTTP {response.status_code}", expected="equal")
     text = response.content.decode("utf-8", "replace") + "\n" + "\n".join(_strings(body))
     for pattern in _LEAK_PATTERNS:
         if match := pattern.search(text):
-            fail("ERR-PROBLEM-JSON", f"{what}: error body exposes internals", received=repr(match.group(0)),
+            fail(f"{what}: error body exposes internals", received=repr(match.group(0)),
                  expected="no stack trace, exception name or server path")
 
 
@@ -110,5 +110,5 @@ def has_bearer_challenge(response: httpx.Response, what: str) -> None:
     values = response.headers.get_list("www-authenticate")
     schemes = {m.group(1).lower() for v in values for m in re.finditer(r"(?:^|,)\s*([A-Za-z][\w-]*)(?=\s|$|,)", v)}
     if "bearer" not in schemes:
-        fail("AUTH-CHALLENGE", f"{what}: 401 without a Bearer challenge",
+        fail(f"{what}: 401 without a Bearer challenge",
              received=f"WWW-Authenticate: {values or '(absent)'}", expected="WWW-Authenticate: Bearer ...")

@@ -30,11 +30,11 @@ def sort_value(profile: Profile, field: str, *, descending: bool) -> str:
     return template.replace("{field}", field)
 
 
-def page_items(requirement: str, response: httpx.Response, what: str) -> list[dict[str, Any]]:
-    """The items of a list answer: 200 with a bare JSON array of objects, else a failure of ``requirement``."""
+def page_items(response: httpx.Response, what: str) -> list[dict[str, Any]]:
+    """The items of a list answer: 200 with a bare JSON array of objects, else a failure of the calling check."""
     body = json_body(response)
     if response.status_code != 200 or not isinstance(body, list) or not all(isinstance(i, dict) for i in body):
-        fail(requirement, f"{what}: the list did not answer 200 with a JSON array of audios",
+        fail(f"{what}: the list did not answer 200 with a JSON array of audios",
              received=f"{response.status_code} {body_excerpt(response)}", expected="200 [ {audio}, ... ]")
     return body
 
@@ -58,7 +58,7 @@ def headers_match_items(response: httpx.Response, items: Sequence[dict[str, Any]
     values = {name: _header_int(response, name) for name in PAGE_HEADERS}
     missing = [name for name, value in values.items() if value is None]
     if missing:
-        fail("LIST-HEADERS", "paging headers are missing or not integers",
+        fail("paging headers are missing or not integers",
              received={name: response.headers.get(name) for name in PAGE_HEADERS}, expected=f"integers {missing}")
     total = values["Item-Total"] if item_total is None else item_total
     assert total is not None
@@ -66,11 +66,11 @@ def headers_match_items(response: httpx.Response, items: Sequence[dict[str, Any]
                 "Page-Total": math.ceil(total / page_size)}
     for name, want in expected.items():
         if values[name] != want:
-            fail("LIST-HEADERS", f"`{name}` does not describe the answer", received=f"{name}: {values[name]}",
+            fail(f"`{name}` does not describe the answer", received=f"{name}: {values[name]}",
                  expected=f"{name}: {want} ({total} matching audios, page {page} of size {page_size})")
     on_page = max(0, min(page_size, total - (page - 1) * page_size))
     if len(items) != on_page:
-        fail("LIST-HEADERS", "the number of items contradicts `Item-Total`", received=f"{len(items)} items",
+        fail("the number of items contradicts `Item-Total`", received=f"{len(items)} items",
              expected=f"{on_page} items (page {page} of size {page_size}, Item-Total {total})")
 
 
@@ -81,15 +81,15 @@ def pages_cover_exactly(pages: Sequence[Sequence[dict[str, Any]]], expected: Ite
     for number, items in enumerate(pages, start=1):
         for handle in handles_of(items):
             if handle in seen:
-                fail("LIST-PAGINATION", "an audio appears twice across pages",
+                fail("an audio appears twice across pages",
                      received=f"{handle!r} on page {seen[handle]} and page {number}", expected="each audio once")
             seen[handle] = number
     wanted = set(expected)
     if skipped := sorted(wanted - seen.keys()):
-        fail("LIST-PAGINATION", "following the pages skips audios", received=f"missing {skipped}",
+        fail("following the pages skips audios", received=f"missing {skipped}",
              expected=f"all {len(wanted)} audios across {len(pages)} page(s)")
     if extra := sorted(seen.keys() - wanted):
-        fail("LIST-PAGINATION", "the pages hold audios that do not match the query", received=f"extra {extra}",
+        fail("the pages hold audios that do not match the query", received=f"extra {extra}",
              expected=f"only the {len(wanted)} matching audios")
 
 
@@ -99,24 +99,24 @@ def past_end_answer(response: httpx.Response, profile: Profile) -> None:
     status = profile.list_past_end_status
     if status != 200:
         if response.status_code != status:
-            fail("LIST-PAST-END", "a page past the end did not answer the profile's status",
+            fail("a page past the end did not answer the profile's status",
                  received=f"{response.status_code} {body_excerpt(response)}", expected=str(status))
         return
     if response.status_code != 200 or json_body(response) != []:
-        fail("LIST-PAST-END", "a page past the end is not an empty array",
+        fail("a page past the end is not an empty array",
              received=f"{response.status_code} {body_excerpt(response)}", expected="200 []")
 
 
 @check("LIST-PAGE-BOUNDS")
 def page_bound_accepted(response: httpx.Response, param: str, value: int) -> None:
     """A documented boundary value (page 1, page-size 1 or 50) is accepted and echoed in the headers."""
-    items = page_items("LIST-PAGE-BOUNDS", response, f"{param}={value}")
+    items = page_items(response, f"{param}={value}")
     header = "Page-Size" if param == "page-size" else "Page-Current"
     if _header_int(response, header) != value:
-        fail("LIST-PAGE-BOUNDS", f"{param}={value} was not applied", received=f"{header}: "
+        fail(f"{param}={value} was not applied", received=f"{header}: "
              f"{response.headers.get(header)}", expected=f"{header}: {value}")
     if param == "page-size" and len(items) > value:
-        fail("LIST-PAGE-BOUNDS", f"{param}={value} returned more items", received=f"{len(items)} items",
+        fail(f"{param}={value} returned more items", received=f"{len(items)} items",
              expected=f"at most {value}")
 
 
@@ -125,7 +125,7 @@ def page_bound_refused(response: httpx.Response, profile: Profile, param: str, v
     """A value outside the documented range (page 0, page-size 0 or 51) is refused with the profile's status."""
     allowed = sorted(profile.invalid_request_statuses)
     if response.status_code not in allowed:
-        fail("LIST-PAGE-BOUNDS", f"{param}={value} is out of range but was not refused",
+        fail(f"{param}={value} is out of range but was not refused",
              received=f"{response.status_code} {body_excerpt(response)}", expected=" or ".join(map(str, allowed)))
 
 
@@ -140,15 +140,15 @@ def items_are_ordered(items: Sequence[dict[str, Any]], field: str, *, descending
     """The (scoped) items are exactly the expected audios, ordered by ``field`` in the asked direction; handles
     compare by code point, timestamps as instants. Ties may come in any order."""
     if sorted(handles_of(items)) != sorted(expected):
-        fail("LIST-SORT", f"sorting by {field} changed which audios are listed", received=handles_of(items),
+        fail(f"sorting by {field} changed which audios are listed", received=handles_of(items),
              expected=sorted(expected))
     keys = [_sort_key(item, field) for item in items]
     if any(key is None for key in keys):
-        fail("LIST-SORT", f"an item has no comparable `{field}`", received=[item.get(field) for item in items],
+        fail(f"an item has no comparable `{field}`", received=[item.get(field) for item in items],
              expected=f"every `{field}` set")
     for position, (a, b) in enumerate(zip(keys, keys[1:], strict=False)):
         if (a < b) if descending else (a > b):  # type: ignore[operator]
-            fail("LIST-SORT", f"items are not in {'descending' if descending else 'ascending'} {field} order",
+            fail(f"items are not in {'descending' if descending else 'ascending'} {field} order",
                  received=f"item {position}: {items[position].get(field)!r} before item {position + 1}: "
                  f"{items[position + 1].get(field)!r}", expected=f"{'descending' if descending else 'ascending'}")
 
@@ -164,11 +164,11 @@ def search_matches(items: Sequence[dict[str, Any]], term: str, expected: Iterabl
     """Every item found contains ``term`` in its handle or alias, and every expected audio was found."""
     for item in items:
         if not matches(item, term):
-            fail("LIST-SEARCH", f"search {term!r} returned an audio that does not match",
+            fail(f"search {term!r} returned an audio that does not match",
                  received=f"handle {item.get('handle')!r}, alias {item.get('alias')!r}",
                  expected=f"{term!r} in the handle or the alias")
     if missing := sorted(set(expected) - set(handles_of(items))):
-        fail("LIST-SEARCH", f"search {term!r} missed matching audios", received=f"missing {missing}",
+        fail(f"search {term!r} missed matching audios", received=f"missing {missing}",
              expected=f"all of {sorted(set(expected))}")
 
 
@@ -177,6 +177,47 @@ def date_filter_selects(items: Sequence[dict[str, Any]], expected: Iterable[str]
     """The (scoped) items are exactly the audios created inside the inclusive bounds."""
     got, wanted = set(handles_of(items)), set(expected)
     if got != wanted:
-        fail("LIST-DATE-FILTER", f"{query} did not select the audios created within the bounds (inclusive)",
+        fail(f"{query} did not select the audios created within the bounds (inclusive)",
              received=f"missing {sorted(wanted - got)}, extra {sorted(got - wanted)}",
              expected=f"exactly {sorted(wanted)}")
+
+
+@check("LIST-HEADERS")
+def total_counts_known(response: httpx.Response, known: int) -> None:
+    """`Item-Total` counts at least the ``known`` audios the space is known to hold."""
+    if int(response.headers["Item-Total"]) < known:
+        fail("`Item-Total` counts fewer audios than the space holds",
+             received=f"Item-Total: {response.headers['Item-Total']}", expected=f">= {known}")
+
+
+# --- a list answer read by the requirement that needs it --------------------------------------------------------
+# A list that is not a bare JSON array of audios fails the requirement whose scenario read it: each of these is
+# ``page_items`` bound to one requirement (a scenario picks the reader of the requirement it checks).
+@check("LIST-SEARCH")
+def search_page(response: httpx.Response, what: str) -> list[dict[str, Any]]:
+    """The items of a searched list."""
+    return page_items(response, what)
+
+
+@check("LIST-SORT")
+def sorted_page(response: httpx.Response, what: str) -> list[dict[str, Any]]:
+    """The items of a sorted list."""
+    return page_items(response, what)
+
+
+@check("LIST-DATE-FILTER")
+def date_filtered_page(response: httpx.Response, what: str) -> list[dict[str, Any]]:
+    """The items of a list filtered by date."""
+    return page_items(response, what)
+
+
+@check("LIST-PAGINATION")
+def paginated_page(response: httpx.Response, what: str) -> list[dict[str, Any]]:
+    """The items of one page of a paginated list."""
+    return page_items(response, what)
+
+
+@check("LIST-HEADERS")
+def counted_page(response: httpx.Response, what: str) -> list[dict[str, Any]]:
+    """The items of a list whose headers are checked against them."""
+    return page_items(response, what)

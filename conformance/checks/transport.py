@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from conformance.checks import ConformanceFailure, check
+from conformance.checks import ConformanceFailure, check, fail
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 
@@ -36,8 +36,9 @@ class Seen:
 class TransportFailure(ConformanceFailure):
     """A finding on the wire (a redirect elsewhere, an answer beyond its bound); ``seen`` is the exchange."""
 
-    def __init__(self, requirement: str, title: str, *, received: str, expected: str, seen: Seen) -> None:
-        super().__init__(requirement, title, received=received, expected=expected)
+    def __init__(self, requirement: str, title: str, *, received: str, expected: str, seen: Seen,
+                 check: str | None = None, location: str | None = None) -> None:
+        super().__init__(requirement, title, received=received, expected=expected, check=check, location=location)
         self.seen = seen
 
 
@@ -60,11 +61,10 @@ def redirect_stays_in_origin(target: str, location: httpx.URL, seen: Seen) -> No
     user does not control may point anywhere (tests/hostile/kit.py: a cross-origin 307)."""
     elsewhere = origin_of(location)
     if elsewhere != target:
-        raise TransportFailure(
-            "TRANSPORT-REDIRECT-ORIGIN", f"{_what(seen)}: redirected to another origin",
-            received=f"{seen.status} with Location {location} (origin {elsewhere})",
-            expected=f"no redirect, or one within {target}; the redirect was not followed, and nothing was sent to "
-                     f"{elsewhere}", seen=seen)
+        fail(f"{_what(seen)}: redirected to another origin", kind=TransportFailure,
+             received=f"{seen.status} with Location {location} (origin {elsewhere})",
+             expected=f"no redirect, or one within {target}; the redirect was not followed, and nothing was sent to "
+                      f"{elsewhere}", seen=seen)
 
 
 @check("TRANSPORT-RESPONSE-BOUNDED")
@@ -73,7 +73,6 @@ def answer_is_bounded(size: int, limit: int, why: str, seen: Seen, *, encoding: 
     decoded body, so a compressed answer is judged by what it inflates to; reading stops at the first byte over."""
     if size > limit:
         coding = f", Content-Encoding {encoding}" if encoding else ""
-        raise TransportFailure(
-            "TRANSPORT-RESPONSE-BOUNDED", f"{_what(seen)}: answer larger than {limit} bytes",
-            received=f"{seen.status} with more than {limit} bytes{coding}; reading stopped there",
-            expected=f"at most {limit} bytes ({why})", seen=seen)
+        fail(f"{_what(seen)}: answer larger than {limit} bytes", kind=TransportFailure,
+             received=f"{seen.status} with more than {limit} bytes{coding}; reading stopped there",
+             expected=f"at most {limit} bytes ({why})", seen=seen)

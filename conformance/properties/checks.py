@@ -7,9 +7,9 @@ They reuse the hand-written checks (``conformance.checks.wav``/``http``) and re-
 property requirement, keeping the original finding in the message.
 
 They are handed to schemathesis as ``additional_checks`` bound to one run's context (the target, the primary
-actor's client, the profile, the resource registry), not registered process-wide (neither with schemathesis nor in
-``conformance.checks.REGISTRY``, whose checks are pure functions): a process-wide check could not know which target
-or profile it is judging. Each raises through ``fail(...)`` with its id, so ``grep -r PROP-... conformance`` finds it.
+actor's client, the profile, the resource registry), not registered with schemathesis process-wide: a
+process-wide check could not know which target or profile it is judging. Each method is still bound to its
+requirement with ``@check``, like every other check, so ``conformance.checks.REGISTRY`` finds it by its id.
 
 Schemathesis reports failures as a ``FailureGroup``; :func:`as_conformance_failure` turns one into our
 ``ConformanceFailure`` so the requirement id, a curl line with ``$TOKEN`` and the seed reach the report.
@@ -28,7 +28,7 @@ import httpx
 from schemathesis import Case, Response
 from schemathesis.core.failures import CustomFailure, Failure, FailureGroup
 
-from conformance.checks import ConformanceFailure, fail
+from conformance.checks import ConformanceFailure, check, fail
 from conformance.checks.audio import duration_is_iso8601
 from conformance.checks.http import error_body_is_problem_json, json_body
 from conformance.checks.transport import TransportFailure
@@ -63,6 +63,14 @@ def as_httpx(response: Response) -> httpx.Response:
 def sent_file(case: Case) -> bool:
     """Whether the create carried media (a ``file`` string), as opposed to an audio awaiting its file."""
     return isinstance(case.body, dict) and isinstance(case.body.get("file"), str)
+
+
+@check("PROP-ERROR-BODY")
+def invalid_create_refused(response: httpx.Response) -> None:
+    """An invalid create is refused with a 4xx (whose body the same requirement then judges)."""
+    if not 400 <= response.status_code < 500:
+        fail("an invalid create was not refused", received=str(response.status_code),
+             expected="a 4xx with problem details")
 
 
 @dataclass
@@ -175,6 +183,7 @@ class PropertyChecks:
             return None
 
     # --- the checks ---------------------------------------------------------------------------------------
+    @check("PROP-CREATE-FILE-VALID")
     def create_file_is_valid(self, ctx: Any, response: Response, case: Case) -> None:
         """An accepted create with media: once settled, its ``/file`` is PCM16 mono WAV at the reported rate and
         duration (the hand-written WAV checks, re-raised under this requirement)."""
@@ -193,7 +202,7 @@ class PropertyChecks:
         except TransportFailure:
             raise  # the wire (a redirect elsewhere, an oversized answer), not the stored WAV: its own requirement
         except ConformanceFailure as exc:
-            fail("PROP-CREATE-FILE-VALID", f"an accepted upload is not stored as valid WAV ({exc.requirement}: "
+            fail(f"an accepted upload is not stored as valid WAV ({exc.requirement}: "
                  f"{exc.title})", received=exc.received, expected=exc.expected)
 
     def _settled(self, url: str, audio: dict[str, Any]) -> dict[str, Any]:
@@ -201,11 +210,12 @@ class PropertyChecks:
         settling = settle(self.http, self.space, audio, self.profile)
         if not settling.available:
             last = (settling.audio or audio).get("state")
-            fail("PROP-CREATE-FILE-VALID", "an accepted upload did not become available",
+            fail("an accepted upload did not become available",
                  received=f"state {last!r}; {settling.problem or 'settled'}", expected="available")
         assert settling.audio is not None
         return settling.audio
 
+    @check("PROP-REJECT-NOTHING-STORED")
     def refusal_stores_nothing(self, ctx: Any, response: Response, case: Case) -> None:
         """A refused create (4xx) stores no audio with its alias (or, without a searchable alias, leaves the
         space's ``Item-Total`` as it was)."""
@@ -215,13 +225,14 @@ class PropertyChecks:
         after = self.stored_like(case)
         if isinstance(before, frozenset) and isinstance(after, frozenset):
             if new := sorted(after - before):
-                fail("PROP-REJECT-NOTHING-STORED", f"a refused upload ({response.status_code}) stored an audio",
+                fail(f"a refused upload ({response.status_code}) stored an audio",
                      received=f"new audio(s) {', '.join(new)} with the alias {case.body.get('alias')!r}",
                      expected="no audio with that alias")
         elif isinstance(before, int) and isinstance(after, int) and after != before:
-            fail("PROP-REJECT-NOTHING-STORED", f"a refused upload ({response.status_code}) stored an audio",
+            fail(f"a refused upload ({response.status_code}) stored an audio",
                  received=f"Item-Total {before} before, {after} after", expected=f"Item-Total {before}")
 
+    @check("PROP-ERROR-BODY")
     def error_body_is_problem(self, ctx: Any, response: Response, case: Case) -> None:
         """Every 4xx/5xx body is problem details without internals (the hand-written check, re-raised)."""
         if response.status_code < 400 or case.method.upper() == "HEAD":
@@ -229,7 +240,7 @@ class PropertyChecks:
         try:
             error_body_is_problem_json(as_httpx(response), f"{case.method.upper()} {case.formatted_path}")
         except ConformanceFailure as exc:
-            fail("PROP-ERROR-BODY", exc.title, received=exc.received, expected=exc.expected)
+            fail(exc.title, received=exc.received, expected=exc.expected)
 
 
 def curl(case: Case, response: Response | None) -> str:

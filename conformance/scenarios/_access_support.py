@@ -15,8 +15,11 @@ from typing import Any
 import httpx
 
 from conformance.access_matrix import Actor, Cell, Matrix, PathVariant
-from conformance.checks import fail
+from conformance.checks.access import Allowance, org_space_usable, own_space_usable, sign_in_gave_token
+from conformance.checks.audio import create_step_created
+from conformance.checks.credentials import key_delete_succeeded, key_token_of
 from conformance.checks.http import WAV_MEDIA_TYPES, body_excerpt, json_body, media_type
+from conformance.checks.lifecycle import fileless_create_step_created
 from conformance.client import ApiClient
 from conformance.config import Settings, Space
 from conformance.manifest import MediaCase
@@ -120,26 +123,16 @@ class MatrixRunner:
             response = anonymous.sign_in(handle, password)
         finally:
             anonymous.close()
-        token = (json_body(response) or {}).get("token") if response.status_code == 200 else None
-        if not isinstance(token, str) or not token:
-            fail("AUTH-SESSION-TOKEN", f"signing in as {handle} gave no session token",
-                 received=f"{response.status_code} {body_excerpt(response)}", expected='200 {"token": ...}')
+        token = sign_in_gave_token(response, handle)
         self.state.redactor.add(token)
         return token
 
     def _revoked_key(self, identity: str) -> str:
         owner = self.client_for(identity)
         handle = f"conformance-revoked-{self.run_id}"
-        created = owner.create_key(handle, f"{self.run_id} access matrix (deleted at once)")
-        token = (json_body(created) or {}).get("token") if created.status_code in (200, 201) else None
-        if not isinstance(token, str) or not token:
-            fail("KEYS-LIFECYCLE", "precondition: could not create an API key to revoke",
-                 received=f"{created.status_code} {body_excerpt(created)}", expected='201 {"token": ...}')
+        token = key_token_of(owner.create_key(handle, f"{self.run_id} access matrix (deleted at once)"))
         self.state.redactor.add(token)
-        deleted = owner.delete_key(handle)
-        if not 200 <= deleted.status_code < 300:
-            fail("KEYS-REVOKE", "precondition: could not delete the API key",
-                 received=f"{deleted.status_code} {body_excerpt(deleted)}", expected="204")
+        key_delete_succeeded(owner.delete_key(handle))
         return token
 
     # --- where -----------------------------------------------------------------------------------------------
@@ -155,24 +148,21 @@ class MatrixRunner:
         raise KeyError(space_name)
 
     def _created(self, space_name: str, response: httpx.Response, body: object, how: str, *,
-                 step: str = "AUD-CREATE-201") -> dict[str, Any]:
+                 step: Callable[[httpx.Response, object, str], dict[str, Any]] = create_step_created
+                 ) -> dict[str, Any]:
         """The audio a cell needs, or a failed precondition. Who is blamed depends on what was seen: a refusal
         with a denied status is the owner denied its own (or its organization's) space, which is the behaviour
-        ACCESS-OWN-ALLOWED / ACCESS-ORG-ALLOWED are about; any other failure is the create step's own
+        ACCESS-OWN-ALLOWED / ACCESS-ORG-ALLOWED are about; any other failure is the create step's own check
         (``step``), and the cell's requirement stays undecided: its behaviour was never reached."""
-        if not 200 <= response.status_code < 300 or not isinstance(body, dict) or not isinstance(
-                body.get("handle"), str):
-            space = self.space_for(space_name)
-            denied = response.status_code in self.settings.profile.denied_statuses
-            fail(self.usable_requirement(space_name) if denied else step, f"precondition: its owner could not "
-                 f"create {how} in {space.label}", received=f"{response.status_code} {body_excerpt(response)}",
-                 expected="201")
-        return body
+        what = f"its owner creating {how} in {self.space_for(space_name).label}"
+        if response.status_code in self.settings.profile.denied_statuses:
+            self.usable_check(space_name)(response, what, None)
+        return step(response, body, what)
 
-    def usable_requirement(self, space_name: str) -> str:
-        """The requirement an owner breaks when it is denied ``space_name`` (its own, or a member org's)."""
+    def usable_check(self, space_name: str) -> Allowance:
+        """The check an owner fails when it is denied ``space_name`` (its own, or a member org's)."""
         roles = self.matrix.identities[self.owner_of(space_name)]
-        return "ACCESS-OWN-ALLOWED" if roles["own"] == space_name else "ACCESS-ORG-ALLOWED"
+        return own_space_usable if roles["own"] == space_name else org_space_usable
 
     def victim(self, space_name: str) -> Victim:
         """The available audio read cells aim at in ``space_name`` (the cached upload of the shared media; cells
@@ -194,7 +184,7 @@ class MatrixRunner:
         response = create_without_file(self.client_for(owner), owner, space, alias, profile=self.settings.profile,
                                        resources=self.state.resources)
         body = self._created(space_name, response, json_body(response), "an audio without a file",
-                             step="RAW-CREATE-AWAITING")
+                             step=fileless_create_step_created)
         return Victim(space=space, owner=owner, audio=body)
 
     def addressed(self, cell: Cell) -> Space:

@@ -13,9 +13,9 @@ from typing import Any
 
 import numpy as np
 
-from conformance.checks import fail
-from conformance.checks.audio import state_is_documented
-from conformance.checks.http import body_excerpt, json_body
+from conformance.checks.audio import create_step_created, processing_step_settled, state_is_documented
+from conformance.checks.http import json_body
+from conformance.checks.lifecycle import fileless_create_step_created
 from conformance.client import ApiClient
 from conformance.config import Space
 from conformance.outcomes import unsupported
@@ -49,14 +49,11 @@ def create(client: ApiClient, space: Space, alias: str | None, *, profile: Profi
         body: dict[str, Any] = {"file": encode_file(tiny_wav(profile))}
         if alias is not None:
             body["alias"] = alias
-        response, step = client.create_audio(space, body), "AUD-CREATE-201"
+        response = client.create_audio(space, body)
+        audio = create_step_created(response, json_body(response), "creating the scenario's audio", statuses=(201,))
     else:
         response = create_without_file(client, actor, space, alias, profile=profile, resources=resources)
-        step = "RAW-CREATE-AWAITING"
-    audio = json_body(response)
-    if response.status_code != 201 or not isinstance(audio, dict) or not isinstance(audio.get("handle"), str):
-        fail(step, "precondition: creating an audio for the scenario failed",
-             received=f"{response.status_code} {body_excerpt(response)}", expected="201 with the audio")
+        audio = fileless_create_step_created(response, json_body(response), "creating the scenario's audio")
     resources.record(actor, space, audio["handle"])
     return settled(client, space, audio, profile) if with_file else audio
 
@@ -67,23 +64,8 @@ def settled(client: ApiClient, space: Space, audio: dict[str, Any], profile: Pro
     settling = settle(client, space, audio, profile)
     if settling.audio is not None and settling.audio.get("state") not in AUDIO_STATES:
         state_is_documented(settling.audio)
-    if not settling.available:
-        last = settling.audio.get("state") if settling.audio is not None else audio.get("state")
-        fail("AUD-STATE-AVAILABLE", "precondition: the scenario's audio did not become available",
-             received=f"state {last!r}; {settling.problem or 'settled'}",
-             expected=f"available within {profile.processing_timeout_s:g} s")
-    assert settling.audio is not None
-    return settling.audio
-
-
-def details(client: ApiClient, space: Space, handle: str, requirement: str) -> dict[str, Any]:
-    """The audio's details as a precondition: anything but 200 with an object fails ``requirement``."""
-    response = client.get_audio(space, handle)
-    audio = json_body(response)
-    if response.status_code != 200 or not isinstance(audio, dict):
-        fail(requirement, "precondition: the audio's details could not be read",
-             received=f"{response.status_code} {body_excerpt(response)}", expected="200 with the audio")
-    return audio
+    return processing_step_settled(settling.audio if settling.audio is not None else audio, settling.problem,
+                                   "the scenario's audio", f" within {profile.processing_timeout_s:g} s")
 
 
 def require_capability(profile: Profile, capability: str) -> None:

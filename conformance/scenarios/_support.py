@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from conformance.checks import fail
+from conformance.checks.audio import create_step_created, processing_step_settled
 from conformance.manifest import ManifestError, MediaCase, Verdict, expected_verdict, for_profile, load_manifest
 from conformance.plugin import STATE_KEY
 from conformance.profile import Profile, build_profile
@@ -68,17 +68,10 @@ def media_id(case: MediaCase) -> str:
 
 def require_created(upload: Upload) -> dict[str, Any]:
     """The create answer's audio, or a failure of the create step."""
-    if upload.created is None or upload.handle is None:
-        fail("AUD-CREATE-201", f"precondition: uploading {upload.media.id} did not create an audio",
-             received=f"{upload.response.status_code} {upload.response.content[:200]!r}", expected="201 audio")
-    return upload.created
+    return create_step_created(upload.response, upload.created, f"uploading {upload.media.id}")
 
 
 def require_settled(upload: Upload) -> dict[str, Any]:
     """The processed audio (`available`), or a failure of the processing step."""
     require_created(upload)
-    if upload.settled is None or upload.settled.get("state") != "available":
-        state = (upload.settled or {}).get("state")
-        fail("AUD-STATE-AVAILABLE", f"precondition: {upload.media.id} did not become available",
-             received=f"state {state!r} {'; '.join(upload.problems)}", expected="available")
-    return upload.settled
+    return processing_step_settled(upload.settled, "; ".join(upload.problems), upload.media.id, "")

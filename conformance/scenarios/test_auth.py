@@ -11,8 +11,7 @@ from collections.abc import Callable
 import httpx
 import pytest
 
-from conformance.checks import fail
-from conformance.checks.access import bad_token_refused, unauthenticated_refused
+from conformance.checks.access import bad_token_refused, not_served_without_credentials, unauthenticated_refused
 from conformance.checks.http import error_body_is_problem_json, has_bearer_challenge
 from conformance.client import ApiClient
 from conformance.config import Space
@@ -119,7 +118,5 @@ def test_refusal_body_is_problem_json(client_for: ClientFactory, space_for: Call
         response = client.list_audios(space_for("primary"))
     finally:
         client.close()
-    if response.status_code < 400:
-        fail("AUTH-MISSING-401", "precondition: a list without credentials was served", received=response.status_code,
-             expected="a refusal")
+    not_served_without_credentials(response, "a list without credentials")
     error_body_is_problem_json(response, "list without credentials")

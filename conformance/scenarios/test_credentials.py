@@ -14,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.checks import fail
 from conformance.checks.credentials import (
     duplicate_key_refused,
     key_created,
@@ -27,9 +26,10 @@ from conformance.checks.credentials import (
     session_issued,
     session_token_works,
     sign_in_refused,
+    user_handle_of,
     user_is,
 )
-from conformance.checks.http import body_excerpt, json_body
+from conformance.checks.http import json_body
 from conformance.config import Actor, Settings
 from conformance.outcomes import disabled
 from conformance.plugin import RunState
@@ -130,12 +130,7 @@ def test_user_is_the_caller(actor: str, settings: Settings, client_for: ClientFa
 # --- API keys --------------------------------------------------------------------------------------------
 def _owner(client_for: ClientFactory) -> str:
     """The primary actor's handle as `GET /user` names it (precondition of the key checks)."""
-    response = client_for("primary").get_user()
-    user = json_body(response)
-    if response.status_code != 200 or not isinstance(user, dict) or not isinstance(user.get("handle"), str):
-        fail("AUTH-USER-SELF", "precondition: GET /user did not answer the caller",
-             received=f"{response.status_code} {body_excerpt(response)}", expected="200 with the user")
-    return user["handle"]
+    return user_handle_of(client_for("primary").get_user())
 
 
 KeyMaker = Callable[[str], tuple[str, str, httpx.Response]]

@@ -14,8 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.checks.lifecycle import delete_succeeded, gone, not_listed, untouched
-from conformance.checks.listing import page_items
+from conformance.checks.lifecycle import delete_succeeded, gone, list_after_delete, not_listed, untouched
 from conformance.config import Space
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
@@ -80,7 +79,7 @@ def test_deleted_audio_is_not_found(witness: str, deleted: Deleted, profile: Pro
 def test_deleted_audio_leaves_the_list(deleted: Deleted) -> None:
     """The list no longer holds it (its neighbour, with the same search term, still is)."""
     delete_succeeded(deleted.response)
-    not_listed(page_items("DELETE-GONE", deleted.listed, "list after the DELETE"), deleted.victim["handle"])
+    not_listed(list_after_delete(deleted.listed, "list after the DELETE"), deleted.victim["handle"])
 
 
 @pytest.mark.requirement("DELETE-GONE")

@@ -16,16 +16,15 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.checks import fail
 from conformance.checks.access import (
     bad_token_refused,
     foreign_space_denied,
     other_space_audio_not_found,
     unauthenticated_refused,
 )
-from conformance.checks.audio import duration_is_iso8601, has_every_field, timestamps_are_consistent
-from conformance.checks.http import body_excerpt, json_body
+from conformance.checks.audio import details_of, duration_is_iso8601, has_every_field, timestamps_are_consistent
 from conformance.checks.wav import (
+    file_answered_in_time,
     file_answers_wav,
     is_pcm16_mono_wav,
     is_same_sound,
@@ -103,23 +102,19 @@ def existing(request: pytest.FixtureRequest, space_for: Callable[[str], Space],
 def _details(existing: Existing, client: ApiClient) -> dict[str, Any]:
     """The audio's details (200 and a JSON object of this handle), or the test fails by AUD-DETAILS-200."""
     response = existing.fetch("details", lambda: client.get_audio(existing.space, existing.audio.handle))
-    body = json_body(response)
-    if response.status_code != 200 or not isinstance(body, dict):
-        fail("AUD-DETAILS-200", f"details of the existing audio {existing.audio.handle} did not answer",
-             received=f"{response.status_code} {body_excerpt(response)}", expected="200 with the audio")
-    if body.get("handle") != existing.audio.handle:
-        fail("AUD-DETAILS-200", "details answer another audio", received=repr(body.get("handle")),
-             expected=repr(existing.audio.handle))
-    return body
+    return details_of(response, existing.audio.handle)
 
 
 def _wav(existing: Existing, client: ApiClient) -> bytes:
+    response, error = None, None
     try:
         response = existing.fetch("file", lambda: client.get_audio_file(existing.space, existing.audio.handle))
     except TargetDown:
         raise  # not this endpoint: the whole target stopped answering (undecided)
     except TargetError as exc:
-        fail("WAV-GET-200", "the file endpoint did not answer", received=str(exc), expected="200 audio/wav")
+        error = exc
+    file_answered_in_time(error)
+    assert response is not None
     return file_answers_wav(response)
 
 

@@ -19,8 +19,8 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.checks import fail
-from conformance.checks.http import body_excerpt, error_body_is_problem_json, not_a_server_error
+from conformance.checks.http import error_body_is_problem_json, not_a_server_error
+from conformance.checks.media import UPLOAD_REFUSALS
 from conformance.config import Space
 from conformance.manifest import MediaCase
 from conformance.outcomes import unsupported
@@ -120,14 +120,7 @@ def test_refused_with_profile_status(case: Refusal, attempted: Callable[[Refusal
                                      profile: Profile) -> None:
     """Refused with the status the profile gives for the reason, and nothing stored."""
     result = attempted(case)
-    response = result.response
-    if not any(profile.reject_status_ok(reason, response.status_code) for reason in case.reasons):
-        fail(case.requirement, f"upload of {case.id} was not refused as {' or '.join(case.reasons)}",
-             received=f"{response.status_code} {body_excerpt(response)}",
-             expected=" or ".join(dict.fromkeys(profile.expected_reject(reason) for reason in case.reasons)))
-    if result.stored:
-        fail(case.requirement, f"upload of {case.id}: the refused upload was stored anyway",
-             received="an audio with the attempt's alias in the space", expected="nothing stored")
+    UPLOAD_REFUSALS[case.requirement](result.response, result.stored, profile, case.reasons, case.id)
 
 
 @pytest.mark.requirement("ERR-NO-5XX")

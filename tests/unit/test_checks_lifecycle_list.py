@@ -9,18 +9,23 @@ import httpx
 import pytest
 
 from conformance.checks import ConformanceFailure
+from conformance.checks.lifecycle import list_after_delete, list_after_patch
 from conformance.checks.listing import (
+    counted_page,
     date_filter_selects,
+    date_filtered_page,
     headers_match_items,
     items_are_ordered,
     matches,
     page_bound_accepted,
     page_bound_refused,
-    page_items,
     pages_cover_exactly,
+    paginated_page,
     past_end_answer,
     search_matches,
+    search_page,
     sort_value,
+    sorted_page,
 )
 from conformance.profile import ProfileError, build_profile
 
@@ -58,10 +63,16 @@ def test_sort_value_follows_the_profile() -> None:
     assert sort_value(other, "uploadedAt", descending=True) == "uploadedAt:desc"
 
 
-def test_page_items() -> None:
-    assert page_items("LIST-SEARCH", listing(FIVE), "x") == FIVE
+@pytest.mark.parametrize(("read", "requirement"), [
+    (search_page, "LIST-SEARCH"), (sorted_page, "LIST-SORT"), (date_filtered_page, "LIST-DATE-FILTER"),
+    (paginated_page, "LIST-PAGINATION"), (counted_page, "LIST-HEADERS"), (list_after_delete, "DELETE-GONE"),
+    (list_after_patch, "PATCH-STORED")])
+def test_a_page_is_read_by_the_requirement_that_needs_it(read, requirement: str) -> None:  # noqa: ANN001
+    """``page_items`` bound to each list-reading requirement: a bare array of audios passes, anything else fails
+    that requirement (the scenario's own), never another one."""
+    assert read(listing(FIVE), "x") == FIVE
     for bad in (listing(FIVE, 500), listing({"items": FIVE}), listing([1, 2])):
-        assert failure(page_items, "LIST-SEARCH", bad, "x").requirement == "LIST-SEARCH"
+        assert failure(read, bad, "x").requirement == requirement
 
 
 def test_headers_match_items_passes_for_each_page() -> None:

@@ -2,37 +2,36 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
+import pkgutil
 import re
 import subprocess
 import sys
 import tomllib
 from pathlib import Path
 
+import httpx
 import pytest
 
-import conformance.checks.access
-import conformance.checks.audio
-import conformance.checks.credentials
-import conformance.checks.http
-import conformance.checks.lifecycle
-import conformance.checks.listing
-import conformance.checks.transport
-import conformance.checks.wav  # noqa: F401 - importing registers the checks
+import conformance.checks
+import conformance.properties.checks  # noqa: F401 - the property runs' checks register too
 from conformance import requirements
-from conformance.checks import REGISTRY, ConformanceFailure, check, fail
-from conformance.requirements import CATALOGUE, Level
+from conformance.checks import REGISTRY, ConformanceFailure, UnboundFailure, check, fail
+from conformance.requirements import CATALOGUE, Level, Tier
+
+for _module in pkgutil.iter_modules(conformance.checks.__path__):  # every check module, without a hand list
+    importlib.import_module(f"conformance.checks.{_module.name}")
 
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "conformance" / "scenarios").glob("*.py"))
-CHECK_MODULES = sorted((ROOT / "conformance" / "checks").glob("*.py"))
+CHECK_MODULES = sorted((ROOT / "conformance" / "checks").glob("*.py")) + [ROOT / "conformance/properties/checks.py"]
 MANIFEST = ROOT / "fixtures" / "manifest.toml"
-UNIT_TESTS = sorted(Path(__file__).resolve().parent.glob("test_checks_*.py"))
+UNIT_TESTS = [*sorted((ROOT / "tests" / "unit").glob("test_checks_*.py")), ROOT / "tests/properties/test_checks.py"]
 ID_RE = re.compile(r"^[A-Z]+(-[A-Z0-9]+)+$")
 
 MARKER_RE = re.compile(r"""pytest\.mark\.requirement\(\s*["']([^"']+)["']""")
-CHECK_RE = re.compile(r"""@check\(\s*["']([^"']+)["']""")
-FAIL_RE = re.compile(r"""\bfail\(\s*["']([^"']+)["']""")
 MANIFEST_RE = re.compile(r"""^\s*requirement\s*=\s*["']([^"']+)["']""", re.MULTILINE)
 
 
@@ -47,8 +46,7 @@ def _found(pattern: re.Pattern[str], paths: list[Path]) -> dict[str, list[str]]:
 
 SCENARIO_MARKERS = _found(MARKER_RE, SCENARIOS)
 MANIFEST_IDS = _found(MANIFEST_RE, [MANIFEST])
-CHECK_IDS = _found(CHECK_RE, CHECK_MODULES)
-FAIL_IDS = _found(FAIL_RE, CHECK_MODULES + SCENARIOS)
+CHECK_IDS = {r.requirement: [r.location] for r in REGISTRY.values()}
 
 
 
@@ -57,7 +55,6 @@ def test_the_scan_found_the_sources() -> None:
     assert "AUD-CREATE-201" in SCENARIO_MARKERS
     assert "MEDIA-REJECT-UNDECODABLE" in MANIFEST_IDS
     assert "WAV-SAME-SOUND" in CHECK_IDS
-    assert "AUD-SCHEMA-FIELDS" in FAIL_IDS
 
 
 def test_the_manifest_regex_agrees_with_the_toml() -> None:
@@ -91,8 +88,7 @@ def test_every_collected_test_declares_a_known_requirement(plan: list[dict[str, 
 
 @pytest.mark.parametrize(
     ("where", "used"),
-    [("scenario markers", SCENARIO_MARKERS), ("manifest rows", MANIFEST_IDS), ("@check()", CHECK_IDS),
-     ("fail()", FAIL_IDS)],
+    [("scenario markers", SCENARIO_MARKERS), ("manifest rows", MANIFEST_IDS), ("@check()", CHECK_IDS)],
 )
 def test_every_id_used_is_in_the_catalogue(where: str, used: dict[str, list[str]]) -> None:
     unknown = {rid: files for rid, files in used.items() if rid not in CATALOGUE}
@@ -125,12 +121,42 @@ def test_every_registered_check_names_a_known_requirement() -> None:
         assert registered.requirement in CATALOGUE, f"check {name} names unknown {registered.requirement}"
 
 
+def _calls(tree: ast.AST, name: str) -> list[ast.Call]:
+    return [node for node in ast.walk(tree) if isinstance(node, ast.Call)
+            and (getattr(node.func, "id", None) == name or getattr(node.func, "attr", None) == name)]
+
+
+def test_a_requirement_id_is_written_once_in_the_checks() -> None:
+    """The id lives on ``@check("ID")`` only: no other string in a check module is a requirement id (docstrings
+    may name one), so no ``fail()`` can name a requirement its check is not bound to."""
+    for path in CHECK_MODULES:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        decorators = {id(arg) for call in _calls(tree, "check") for arg in call.args}
+        docstrings = {id(node.value) for node in ast.walk(tree) if isinstance(node, ast.Expr)}
+        stray = [(node.lineno, node.value) for node in ast.walk(tree)
+                 if isinstance(node, ast.Constant) and node.value in CATALOGUE
+                 and id(node) not in decorators | docstrings]
+        assert not stray, f"{path.name}: requirement ids outside @check(): {stray}"
+
+
+@pytest.mark.parametrize("path", SCENARIOS + [ROOT / "conformance" / "workflow.py"], ids=lambda p: p.name)
+def test_scenarios_drive_and_never_judge(path: Path) -> None:
+    """Only checks call ``fail()``; a scenario calls registered checks (``pytest.fail`` for a suite problem is
+    fine: it is not a verdict about the target)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    own = [call.lineno for call in _calls(tree, "fail") if getattr(call.func, "id", None) == "fail"]
+    assert not own, f"{path.name} judges by itself at lines {own}"
+
+
 def test_every_check_decorator_is_in_the_registry() -> None:
     registered = {(r.requirement, r.name) for r in REGISTRY.values()}
     for path in CHECK_MODULES:
-        text = path.read_text(encoding="utf-8")
-        for rid, name in re.findall(r"""@check\(\s*["']([^"']+)["']\)\s*\ndef (\w+)""", text):
-            assert (rid, name) in registered, f"{path.name}: {name} is not registered for {rid}"
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef):
+                for call in [d for d in node.decorator_list if isinstance(d, ast.Call)
+                             and getattr(d.func, "id", None) == "check"]:
+                    rid = call.args[0].value  # type: ignore[attr-defined]
+                    assert (rid, node.name) in registered, f"{path.name}: {node.name} is not registered for {rid}"
 
 
 @pytest.mark.parametrize("name", sorted(REGISTRY))
@@ -139,21 +165,52 @@ def test_every_registered_check_has_unit_tests(name: str) -> None:
     assert any(re.search(rf"\b{name}\b", path.read_text(encoding="utf-8")) for path in UNIT_TESTS)
 
 
-def test_check_and_fail_refuse_an_unknown_requirement() -> None:
+def test_check_refuses_an_unknown_requirement() -> None:
     with pytest.raises(KeyError):
         check("NOT-A-REQUIREMENT")
-    with pytest.raises(KeyError):
-        fail("NOT-A-REQUIREMENT", "x", received=1, expected=2)
 
 
-def test_fail_raises_a_typed_failure_with_received_and_expected() -> None:
-    with pytest.raises(ConformanceFailure) as excinfo:
-        fail("WAV-RATE", "rate differs", received=8000, expected=16000)
+def test_fail_inside_a_check_raises_a_typed_failure_of_its_requirement() -> None:
+    def unit_test_rate_check(rate: int) -> None:
+        """Fails when the rate is not 16 kHz."""
+        if rate != 16000:
+            fail("rate differs", received=rate, expected=16000)
+
+    try:
+        bound = check("WAV-RATE")(unit_test_rate_check)
+        bound(16000)
+        with pytest.raises(ConformanceFailure) as excinfo:
+            bound(8000)
+    finally:
+        REGISTRY.pop("unit_test_rate_check", None)
     failure = excinfo.value
     assert isinstance(failure, AssertionError)
-    assert (failure.requirement, failure.title, failure.received, failure.expected) == (
-        "WAV-RATE", "rate differs", "8000", "16000")
+    assert (failure.requirement, failure.title, failure.received, failure.expected, failure.check) == (
+        "WAV-RATE", "rate differs", "8000", "16000", "unit_test_rate_check")
+    assert failure.location is not None and failure.location.startswith("test_requirement_catalogue.py:")
     assert str(failure) == "[WAV-RATE] rate differs\nReceived: 8000\nExpected: 16000"
+    with pytest.raises(UnboundFailure):
+        unit_test_rate_check(8000)  # the same function, not bound: a suite error
+
+
+def test_a_check_calling_another_keeps_the_inner_requirement() -> None:
+    from conformance.checks.audio import created_with_201
+
+    def unit_test_outer_check(response: httpx.Response) -> None:
+        """Bound to WAV-RATE, delegates to the AUD-CREATE-201 check."""
+        created_with_201(response)
+
+    try:
+        outer = check("WAV-RATE")(unit_test_outer_check)
+        with pytest.raises(ConformanceFailure) as excinfo:
+            outer(httpx.Response(500))
+    finally:
+        REGISTRY.pop("unit_test_outer_check", None)
+    assert (excinfo.value.requirement, excinfo.value.check) == ("AUD-CREATE-201", "created_with_201")
+
+
+def test_every_requirement_has_a_tier() -> None:
+    assert all(isinstance(r.tier, Tier) for r in CATALOGUE.values())
 
 
 def test_a_same_named_check_from_another_module_is_refused() -> None:
