@@ -22,7 +22,7 @@ import httpx
 import pytest
 from _pytest.outcomes import Skipped
 
-from conformance import __version__, requirements
+from conformance import __version__, requirements, rows
 from conformance.certification import Certification, capabilities, certify, percentiles
 from conformance.checks import REGISTRY, ConformanceFailure
 from conformance.client import TOTAL_TIMEOUT_FACTOR, HangGuard, RequestStats, TargetError, Throttle, Transcript
@@ -111,7 +111,8 @@ def pytest_configure(config: pytest.Config) -> None:
     learned (leaks, timings) travels back in ``workeroutput``.
     """
     config.addinivalue_line("markers", "requirement(*ids): the requirement ids this test checks")
-    config.addinivalue_line("markers", "capability(name): the profile capability this test needs")
+    config.addinivalue_line("markers", "rows(argname, source, *, requirements=True, indirect=False): run once per "
+                            "row of the named source (conformance/rows.py)")
     config.addinivalue_line("markers", "readonly: the test only reads (it runs under --read-only)")
     overrides = {"base_url": config.getoption("conformance_target"),
                  "budget": config.getoption("conformance_budget"), "seed": config.getoption("conformance_seed")}
@@ -203,6 +204,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.allure_label(level, label_type="level"))
         area = item.nodeid.split("::", 1)[0].removeprefix("test_").removesuffix(".py")
         item.add_marker(pytest.mark.allure_label(area, label_type="feature"))
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Data-driven scenarios: the ``rows`` markers (``conformance.rows``)."""
+    rows.parametrize(metafunc)
 
 
 def writes(item: pytest.Item) -> bool:

@@ -1,12 +1,11 @@
 """Shared helpers for the scenario modules: corpus rows for parametrization and workflow preconditions.
 
 Which corpus rows a target must accept depends on its profile's limits (``conformance.manifest.expected_verdict``),
-and the profile is known only once pytest is configured, so tests over "every accepted row" are parametrized at
-collection by :func:`pytest_generate_tests` (a module opts in by importing it and decorating tests with
-:func:`accepted_rows`).
+so tests over "every accepted row" carry ``@accepted_rows``, a ``rows`` marker over the ``accepted_corpus`` source
+(``conformance/rows.py``).
 
-A precondition that does not hold fails with the requirement it belongs to (e.g. ``AUD-CREATE-201``), so the
-report blames the step that broke, and the dependent requirement is rolled up as "could not be decided".
+A precondition is the registered check of the step it belongs to (e.g. ``create_step_created``, AUD-CREATE-201),
+so the report blames the step that broke, and the dependent requirement is rolled up as "could not be decided".
 """
 
 from __future__ import annotations
@@ -15,7 +14,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 
+from conformance import rows
 from conformance.checks.audio import create_step_created, processing_step_settled
 from conformance.manifest import ManifestError, MediaCase, Verdict, expected_verdict, for_profile, load_manifest
 from conformance.plugin import STATE_KEY
@@ -48,17 +49,14 @@ def judged_corpus(profile: Profile) -> list[tuple[MediaCase, Verdict]]:
     return [(case, expected_verdict(case, profile)) for case in for_profile(_corpus(), profile)]
 
 
-def accepted_rows(function: F) -> F:
-    """Run this test once per corpus row the configured profile accepts (argument ``media``)."""
-    function.corpus_rows = "accepted"  # type: ignore[attr-defined]
-    return function
+@rows.source("accepted_corpus")
+def accepted_corpus(config: pytest.Config) -> list[ParameterSet]:
+    """The corpus rows the configured profile accepts; ids are the fixture ids."""
+    return [pytest.param(case, id=case.id) for case, verdict in judged_corpus(profile_of(config)) if verdict.accepted]
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize :func:`accepted_rows` tests over the rows the profile accepts; ids are the fixture ids."""
-    if getattr(metafunc.function, "corpus_rows", None) == "accepted":
-        cases = [case for case, verdict in judged_corpus(profile_of(metafunc.config)) if verdict.accepted]
-        metafunc.parametrize("media", cases, ids=media_id)
+#: Run a test once per corpus row the configured profile accepts (argument ``media``).
+accepted_rows = pytest.mark.rows("media", "accepted_corpus")
 
 
 def media_id(case: MediaCase) -> str:

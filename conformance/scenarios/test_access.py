@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 
-from conformance import access_matrix
+from conformance import access_matrix, rows
 from conformance.access_matrix import PATH_REQUIREMENT, Cell, PathVariant, expected_statuses
 from conformance.checks.access import (
     ALLOWANCES,
@@ -34,6 +35,7 @@ from conformance.plugin import RunState
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
 from conformance.scenarios._access_support import MatrixRunner
+from conformance.scenarios._lifecycle import require_capability
 from conformance.scenarios._support import accepted_media
 from conformance.workflow import Upload, list_all
 
@@ -44,10 +46,10 @@ BY_ID = {cell.id: cell for cell in CELLS}
 EXISTENCE_PAIRS = (("foreign_space", "unknown_space"), ("nonmember_org_space", "unknown_owner"))
 
 
-def _param(cell: Cell) -> object:
-    marks = [pytest.mark.requirement(*cell.requirements)]
-    marks += [pytest.mark.capability(c) for c in cell.capabilities]
-    return pytest.param(cell, id=cell.id, marks=marks)
+@rows.source("access_cells")
+def access_cells(config: pytest.Config) -> list[ParameterSet]:
+    """One row per cell of the access matrix (``conformance/access_matrix.toml``), marked with its requirements."""
+    return [pytest.param(cell, id=cell.id, marks=[pytest.mark.requirement(*cell.requirements)]) for cell in CELLS]
 
 
 @pytest.fixture(scope="session")
@@ -62,11 +64,10 @@ def matrix_runner(run_state: RunState, client_for: ClientFactory, space_for: Cal
 
 def _needs(cell: Cell, profile: Profile) -> None:
     for capability in cell.capabilities:
-        if not profile.has(capability):
-            unsupported(f"the profile does not declare the {capability} capability")
+        require_capability(profile, capability)
 
 
-@pytest.mark.parametrize("cell", [_param(c) for c in CELLS])
+@pytest.mark.rows("cell", "access_cells")
 def test_access(cell: Cell, matrix_runner: MatrixRunner, profile: Profile) -> None:
     """The cell's outcome: allowed and effective, or refused with the profile's status, no leak, no change."""
     _needs(cell, profile)

@@ -9,9 +9,8 @@ import pytest
 from conformance.checks.audio import details_equal_created, details_equal_listed, has_every_field
 from conformance.manifest import MediaCase
 from conformance.pytest_fixtures import ClientFactory
-from conformance.scenarios._support import (  # noqa: F401 - the hook parametrizes @accepted_rows tests
+from conformance.scenarios._support import (
     accepted_rows,
-    pytest_generate_tests,
     require_created,
 )
 from conformance.workflow import Upload, list_all

@@ -15,7 +15,9 @@ from typing import Any
 
 import httpx
 import pytest
+from _pytest.mark.structures import ParameterSet
 
+from conformance import rows
 from conformance.checks.access import (
     bad_token_refused,
     foreign_space_denied,
@@ -40,20 +42,19 @@ from conformance.plugin import STATE_KEY
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
 
-pytestmark = pytest.mark.readonly
+pytestmark = [pytest.mark.readonly, pytest.mark.rows("existing", "existing_audios", indirect=True)]
 UNKNOWN_TOKEN = "Bearer 0123456789abcdefghijABCDEFGHIJ0123456789"
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per named audio (ids ``audio0``, ``audio1``…: stable across runs, whatever the handles)."""
-    if "existing" not in metafunc.fixturenames:
-        return
-    state = metafunc.config.stash.get(STATE_KEY, None)
+@rows.source("existing_audios")
+def existing_audios(config: pytest.Config) -> list[ParameterSet]:
+    """One row per named audio (ids ``audio0``, ``audio1``…: stable across runs, whatever the handles); a single
+    ``none-named`` row, skipped as disabled, when the configuration names none."""
+    state = config.stash.get(STATE_KEY, None)
     audios = list(state.settings.existing_audios) if state is not None else []
-    if audios:
-        metafunc.parametrize("existing", audios, ids=[f"audio{i}" for i in range(len(audios))], indirect=True)
-    else:
-        metafunc.parametrize("existing", [None], ids=["none-named"], indirect=True)
+    if not audios:
+        return [pytest.param(None, id="none-named")]
+    return [pytest.param(audio, id=f"audio{i}") for i, audio in enumerate(audios)]
 
 
 @dataclass(slots=True)

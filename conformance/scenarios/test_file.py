@@ -20,9 +20,8 @@ from conformance.client import TargetDown, TargetError
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
-from conformance.scenarios._support import (  # noqa: F401 - the hook parametrizes @accepted_rows tests
+from conformance.scenarios._support import (
     accepted_rows,
-    pytest_generate_tests,
     require_settled,
 )
 from conformance.workflow import Upload, fetch_file

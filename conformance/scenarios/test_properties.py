@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from _pytest.mark.structures import ParameterSet
 from hypothesis import strategies as st
 
+from conformance import rows
 from conformance.checks.audio import created_with_201, valid_audio_accepted
 from conformance.checks.credentials import keys_revoked
 from conformance.checks.http import not_a_server_error
@@ -36,16 +38,15 @@ from conformance.properties.strategies import Clip, Mutant
 CREATE = "POST /spaces/{owner}/{space}/audios"
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One stateless test per operation of the definition this run uses (ours or the target's)."""
-    if "operation" not in metafunc.fixturenames:
-        return
-    state = metafunc.config.stash.get(STATE_KEY, None)
+@rows.source("operations")
+def operations(config: pytest.Config) -> list[ParameterSet]:
+    """One row per operation of the definition this run uses (ours or the target's)."""
+    state = config.stash.get(STATE_KEY, None)
     try:
         labels = operation_labels(read_definition(state.settings)) if state is not None else []
     except DefinitionError as exc:
         labels = [f"definition error: {exc}"]
-    metafunc.parametrize("operation", labels or ["(no operations)"])
+    return [pytest.param(label, id=label) for label in labels or ["(no operations)"]]
 
 
 @pytest.fixture(scope="module")
@@ -79,6 +80,7 @@ def properties(run_state: RunState, client_for: Any, space_for: Any) -> Iterator
 
 
 @pytest.mark.requirement("PROP-STATELESS")
+@pytest.mark.rows("operation", "operations")
 def test_stateless(properties: PropertyRun, operation: str) -> None:
     """Generated requests to this operation get answers the definition allows, and pass our checks."""
     if operation.startswith(("definition error", "(no operations)")):

@@ -5,8 +5,8 @@ Every refusal is checked three ways: the status the profile gives for its reason
 
 The cases are the corpus rows the configured profile refuses (``fixtures/manifest.toml``; test ids are the fixture
 ids, each marked with the requirement the row exercises under this profile), then bodies that never reach media
-decoding: Base64 variants of a valid file and malformed JSON. They are parametrized at collection because which rows
-are refused depends on the profile's limits.
+decoding: Base64 variants of a valid file and malformed JSON. They come from the ``refusals`` row source
+(``conformance/rows.py``) because which rows are refused depends on the profile's limits.
 """
 
 from __future__ import annotations
@@ -18,7 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from _pytest.mark.structures import ParameterSet
 
+from conformance import rows
 from conformance.checks.http import error_body_is_problem_json, not_a_server_error
 from conformance.checks.media import UPLOAD_REFUSALS
 from conformance.config import Space
@@ -87,14 +89,11 @@ def refusals(profile: Profile) -> list[Refusal]:
     return cases
 
 
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per refusal case; the status test carries each case's own requirement id."""
-    if "case" not in metafunc.fixturenames:
-        return
-    cases = refusals(profile_of(metafunc.config))
-    own_requirement = metafunc.function.__name__ == "test_refused_with_profile_status"
-    metafunc.parametrize("case", [pytest.param(c, id=c.id, marks=[pytest.mark.requirement(c.requirement)]
-                                               if own_requirement else []) for c in cases])
+@rows.source("refusals")
+def refusal_rows(config: pytest.Config) -> list[ParameterSet]:
+    """One row per refusal case, marked with the requirement the case exercises under this profile."""
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.requirement(c.requirement)])
+            for c in refusals(profile_of(config))]
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +115,7 @@ def attempted(client_for: ClientFactory, space_for: Callable[[str], Space], reso
     return get
 
 
+@pytest.mark.rows("case", "refusals")
 def test_refused_with_profile_status(case: Refusal, attempted: Callable[[Refusal], Attempted],
                                      profile: Profile) -> None:
     """Refused with the status the profile gives for the reason, and nothing stored."""
@@ -124,12 +124,14 @@ def test_refused_with_profile_status(case: Refusal, attempted: Callable[[Refusal
 
 
 @pytest.mark.requirement("ERR-NO-5XX")
+@pytest.mark.rows("case", "refusals", requirements=False)
 def test_refusal_is_not_a_server_error(case: Refusal, attempted: Callable[[Refusal], Attempted]) -> None:
     """A client's mistake is never a 5xx."""
     not_a_server_error(attempted(case).response, f"upload of {case.id}")
 
 
 @pytest.mark.requirement("ERR-PROBLEM-JSON")
+@pytest.mark.rows("case", "refusals", requirements=False)
 def test_refusal_body_is_problem_json(case: Refusal, attempted: Callable[[Refusal], Attempted]) -> None:
     """The refusal explains itself in a problem document, without internals."""
     response = attempted(case).response

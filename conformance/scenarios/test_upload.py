@@ -19,11 +19,10 @@ from conformance.checks.audio import (
 )
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
-from conformance.scenarios._support import (  # noqa: F401 - the hook parametrizes @accepted_rows tests
+from conformance.scenarios._support import (
     accepted_media,
     accepted_rows,
     media_id,
-    pytest_generate_tests,
     require_created,
     require_settled,
 )
