@@ -2,7 +2,8 @@
 
 Sources, in order (later wins): the reference profile → a TOML file → ``CONFORMANCE_*`` environment variables.
 Everything is checked here, before the first request, and any problem becomes one ``ConfigError`` sentence that
-names the key (contract §3). The result is immutable and passed explicitly; nothing reads globals.
+names the key, so a user fixes a typo from the message alone. The result is immutable and passed explicitly;
+nothing reads globals.
 """
 
 from __future__ import annotations

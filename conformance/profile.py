@@ -1,7 +1,8 @@
 """The target's profile: every value the public docs leave open, and the capabilities it declares.
 
-Checks never hard-code one of these values (contract §1, level PROFILE): they read it from here. The defaults are
-the reference server's choices, kept as data in ``profiles/reference.toml``; a configuration overrides any key.
+Checks never hard-code one of these values (requirements of level PROFILE in conformance/requirements.py): they
+read it from here. The defaults are the reference server's choices, kept as data in ``profiles/reference.toml``;
+a configuration overrides any key.
 """
 
 from __future__ import annotations

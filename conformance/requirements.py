@@ -1,7 +1,9 @@
 """The requirement catalogue: every requirement id the suite checks, defined here and nowhere else.
 
-Levels (contract §1): MUST is stated by the docs; SHOULD is what every sane implementation does; PROFILE is a value
-the docs leave open and the target's profile fixes. Grep an id to find its check, its scenarios and its report rows.
+Levels (docs/decisions.md): MUST is stated by the docs; SHOULD is what every sane implementation does; PROFILE is
+a value the docs leave open and the target's profile fixes. Tiers are the conformance levels a target reaches.
+Each id is written here once and once more on the ``@check("ID")`` of each check that decides it
+(``conformance.checks.REGISTRY``); grep an id to find its checks, its scenarios and its report rows.
 """
 
 from __future__ import annotations

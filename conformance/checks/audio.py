@@ -1,4 +1,8 @@
-"""Checks on the audio resource returned by create and details (api-notes §4.1, decisions "Audio resource")."""
+"""Checks on the audio resource returned by create and details.
+
+The fields and their types are the vendor's schema (https://developer.hiya.com/docs/audio-intel/schemas/audio);
+what it leaves open is in docs/decisions.md ("Audio resource").
+"""
 
 from __future__ import annotations
 

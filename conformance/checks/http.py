@@ -60,7 +60,8 @@ def expect_status(response: httpx.Response, expected: int | Collection[int], wha
 
 @check("ERR-NO-5XX")
 def not_a_server_error(response: httpx.Response, what: str) -> None:
-    """A client's mistake is answered 4xx, never 5xx (contract §2)."""
+    """A client's mistake is answered 4xx, never 5xx: a 5xx says the server broke, and a client that sees one
+    retries what can never succeed (RFC 9110 §15.6; docs/decisions.md)."""
     if response.status_code >= 500:
         fail(f"{what}: server error for a client's mistake",
              received=f"{response.status_code} {body_excerpt(response)}", expected="a 4xx status")

@@ -8,7 +8,8 @@ What is adjusted in memory, and why (nothing here weakens a check):
 - ``owner``/``space`` path parameters are pinned to the primary space: a random owner is just a 404, so without
   the pin no generated request would ever reach the audio endpoints' validation.
 - The Base64 media field gets our audio format (``strategies.AUDIO_FORMAT``): "valid" means real, decodable audio
-  within the profile's limits, not Base64 of random bytes (tooling notes G4).
+  within the profile's limits, not Base64 of random bytes (those are refused as undecodable, so a run of them
+  would never reach the stored WAV).
 - The raw upload's ``application/octet-stream`` body is real audio as well.
 - Aliases get our alias format (every Unicode plane, the length boundaries).
 - ``identity`` on create is narrowed to null: a valid value is the handle of an *existing* identity, which the

@@ -5,7 +5,7 @@ coverage and fuzzing, all of schemathesis' checks plus ours. Stateful: scenarios
 (create → details → file → update → list → delete), with use-after-delete and resource availability checked.
 Media: real audio must be stored as valid WAV, and mutations of it must be stored validly or refused cleanly.
 One explicit valid upload through the schema guards against a run that is green only because everything was
-refused (tooling notes G5: a wrong token makes every generated case a documented 401).
+refused (a wrong token would make every generated case a documented 401, and such a run must not pass green).
 
 Budgets (``quick``/``nightly``) and the seed come from the configuration (``--budget``, ``--seed``); a failure's
 message carries a curl line (``$TOKEN``) and the seed that finds it again. What the runs create is registered

@@ -27,7 +27,7 @@ def test_synthesis_is_deterministic_and_decodes_to_what_was_asked(codec: str) ->
     again = strategies.synthesise.__wrapped__(codec, 22050, 2, 200, 7)
     assert first == again, "same arguments must give the same bytes (seed reproducibility)"
     decoded = decode(first, rate=22050)
-    assert abs(len(decoded.samples) / 22050 - 0.2) < 0.08  # codec padding (tooling notes G8)
+    assert abs(len(decoded.samples) / 22050 - 0.2) < 0.08  # lossy codecs pad the start and end of a stream
 
 
 @pytest.mark.parametrize("limits", [{}, {"min_sample_rate": 16000, "max_channels": 1, "max_duration_s": 0.1}],
