@@ -66,15 +66,11 @@ def upload(client: ApiClient, actor: str, space: Space, media: MediaCase, alias:
     body: dict[str, Any] = {"file": encode_file(media.read())}
     if alias is not None:
         body["alias"] = alias
-    response = client.create_audio(space, body)
-    result = Upload(media=media, alias=alias, space=space, response=response)
+    response, created = create(client, actor, space, body, resources=resources)
+    result = Upload(media=media, alias=alias, space=space, response=response, created=created)
     result.remember(client)
-    parsed = json_body(response)
-    if 200 <= response.status_code < 300 and isinstance(parsed, dict):
-        result.created = parsed
-        if result.handle:
-            resources.record(actor, space, result.handle)
-            result.settled = _wait_until_settled(client, space, result, profile)
+    if result.handle:
+        result.settled = _wait_until_settled(client, space, result, profile)
     return result
 
 
@@ -181,14 +177,17 @@ def fetch_file(client: ApiClient, result: Upload) -> httpx.Response:
     return result.file_response
 
 
-def attempt(client: ApiClient, actor: str, space: Space, body: dict[str, Any] | bytes, *,
-            resources: Resources) -> httpx.Response:
-    """A create call expected to be refused; anything the target created anyway is recorded for cleanup."""
+def create(client: ApiClient, actor: str, space: Space, body: dict[str, Any] | bytes, *,
+           resources: Resources) -> tuple[httpx.Response, dict[str, Any] | None]:
+    """The suite's one create call: the answer, and the audio it created (a 2xx JSON object), or None. Whatever
+    the target created, even from a body it should have refused or for a caller it should have turned away, is
+    recorded under ``actor`` for the sweep, so no run leaves audios behind (``conformance/resources.py``)."""
     response = client.create_audio(space, body)
     parsed = json_body(response)
-    if 200 <= response.status_code < 300 and isinstance(parsed, dict) and isinstance(parsed.get("handle"), str):
-        resources.record(actor, space, parsed["handle"])
-    return response
+    created = parsed if 200 <= response.status_code < 300 and isinstance(parsed, dict) else None
+    if created is not None and isinstance(created.get("handle"), str) and created["handle"]:
+        resources.record(actor, space, created["handle"])
+    return response, created
 
 
 def create_without_file(client: ApiClient, actor: str, space: Space, alias: str | None, *, profile: Profile,
@@ -200,7 +199,7 @@ def create_without_file(client: ApiClient, actor: str, space: Space, alias: str 
         raise ValueError("the profile declares no file-less create (fileless_create = \"unsupported\")")
     if alias is not None:
         body["alias"] = alias
-    return attempt(client, actor, space, body, resources=resources)
+    return create(client, actor, space, body, resources=resources)[0]
 
 
 def list_all(client: ApiClient, space: Space, *, search: str | None = None,

@@ -26,7 +26,7 @@ from conformance.manifest import MediaCase
 from conformance.outcomes import disabled
 from conformance.plugin import RunState
 from conformance.pytest_fixtures import ClientFactory
-from conformance.workflow import Upload, attempt, audios_with_alias, create_without_file, encode_file, settle, upload
+from conformance.workflow import Upload, audios_with_alias, create, create_without_file, encode_file, settle, upload
 
 AWAITING = "avaitingFile"  # sic: the documented state name
 
@@ -238,7 +238,7 @@ class MatrixRunner:
         name = cell.operation.name
         if name == "create":
             body = {"file": encode_file(self.media.read()), "alias": alias}
-            return attempt(client, cell.actor.identity, space, body, resources=self.state.resources)
+            return create(client, cell.actor.identity, space, body, resources=self.state.resources)[0]
         if name == "list":
             return client.list_audios(space)
         if name == "get_details":

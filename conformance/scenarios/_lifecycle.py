@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 
+from conformance import workflow
 from conformance.checks.audio import create_step_created, processing_step_settled, state_is_documented
 from conformance.checks.http import json_body
 from conformance.checks.lifecycle import fileless_create_step_created
@@ -49,12 +50,11 @@ def create(client: ApiClient, space: Space, alias: str | None, *, profile: Profi
         body: dict[str, Any] = {"file": encode_file(tiny_wav(profile))}
         if alias is not None:
             body["alias"] = alias
-        response = client.create_audio(space, body)
-        audio = create_step_created(response, json_body(response), "creating the scenario's audio", statuses=(201,))
+        response, created = workflow.create(client, actor, space, body, resources=resources)
+        audio = create_step_created(response, created, "creating the scenario's audio", statuses=(201,))
     else:
         response = create_without_file(client, actor, space, alias, profile=profile, resources=resources)
         audio = fileless_create_step_created(response, json_body(response), "creating the scenario's audio")
-    resources.record(actor, space, audio["handle"])
     return settled(client, space, audio, profile) if with_file else audio
 
 

@@ -19,8 +19,9 @@ from conformance.manifest import MediaCase
 from conformance.outcomes import unsupported
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
+from conformance.resources import Resources
 from conformance.scenarios._support import accepted_media, require_created
-from conformance.workflow import Upload, encode_file
+from conformance.workflow import Upload, create, encode_file
 
 OPERATIONS = ("list", "create", "details", "file")
 # Authorization values that carry no valid credentials (the unknown token is 40 alphanumerics, like a real one).
@@ -45,11 +46,12 @@ def authorization(credential: str, client_for: ClientFactory) -> str | None:
     return value.replace("{token}", client_for.token("primary"))
 
 
-def _call(client: ApiClient, operation: str, space: Space, handle: str, media: MediaCase) -> httpx.Response:
+def _call(client: ApiClient, operation: str, space: Space, handle: str, media: MediaCase,
+          resources: Resources) -> httpx.Response:
     if operation == "list":
         return client.list_audios(space)
-    if operation == "create":
-        return client.create_audio(space, {"file": encode_file(media.read())})
+    if operation == "create":  # a create that should be refused; one wrongly accepted is swept like any other
+        return create(client, "primary", space, {"file": encode_file(media.read())}, resources=resources)[0]
     if operation == "details":
         return client.get_audio(space, handle)
     return client.get_audio_file(space, handle)
@@ -67,12 +69,12 @@ def existing(uploaded: Callable[..., Upload]) -> tuple[Upload, MediaCase]:
 @pytest.mark.requirement("AUTH-MISSING-401")
 @pytest.mark.parametrize("operation", OPERATIONS)
 def test_missing_credentials_refused(operation: str, existing: tuple[Upload, MediaCase], client_for: ClientFactory,
-                                     profile: Profile) -> None:
+                                     profile: Profile, resources: Resources) -> None:
     """No ``Authorization`` header: refused, with an unauthenticated status."""
     upload, media = existing
     anonymous = client_for.raw()
     try:
-        response = _call(anonymous, operation, upload.space, upload.handle or "", media)
+        response = _call(anonymous, operation, upload.space, upload.handle or "", media, resources)
     finally:
         anonymous.close()
     unauthenticated_refused(response, profile, f"{operation} without credentials")
@@ -82,12 +84,12 @@ def test_missing_credentials_refused(operation: str, existing: tuple[Upload, Med
 @pytest.mark.parametrize("operation", OPERATIONS)
 @pytest.mark.parametrize("credential", list(BAD_AUTHORIZATION))
 def test_bad_token_refused(credential: str, operation: str, existing: tuple[Upload, MediaCase],
-                           client_for: ClientFactory, profile: Profile) -> None:
+                           client_for: ClientFactory, profile: Profile, resources: Resources) -> None:
     """A malformed or unknown bearer token: refused, with an unauthenticated status."""
     upload, media = existing
     client = client_for.raw(authorization=authorization(credential, client_for))
     try:
-        response = _call(client, operation, upload.space, upload.handle or "", media)
+        response = _call(client, operation, upload.space, upload.handle or "", media, resources)
     finally:
         client.close()
     bad_token_refused(response, profile, f"{operation} with {credential}")

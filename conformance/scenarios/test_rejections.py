@@ -30,7 +30,7 @@ from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
 from conformance.resources import Resources
 from conformance.scenarios._support import accepted_media, judged_corpus, profile_of
-from conformance.workflow import attempt, audios_with_alias, encode_file
+from conformance.workflow import audios_with_alias, create, encode_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +107,7 @@ def attempted(client_for: ClientFactory, space_for: Callable[[str], Space], reso
             alias = f"{run_id}-refused-{case.id}"
             body = case.body(alias)
             client, space = client_for("primary"), space_for("primary")
-            response = attempt(client, "primary", space, body, resources=resources)
+            response, _ = create(client, "primary", space, body, resources=resources)
             del body
             cache[case.id] = Attempted(response, bool(audios_with_alias(client, space, alias)))
         return cache[case.id]
