@@ -33,10 +33,12 @@ from conformance.checks.audio import duration_is_iso8601
 from conformance.checks.http import error_body_is_problem_json, json_body
 from conformance.checks.transport import TransportFailure
 from conformance.checks.wav import file_answers_wav, is_pcm16_mono_wav, length_matches_duration, rate_matches_details
-from conformance.client import ApiClient, Exchange, HangGuard, RequestStats, TargetError, Throttle
+from conformance.client import ApiClient
 from conformance.config import Space
+from conformance.http_stack import HangGuard, RequestStats, TargetError, Throttle
 from conformance.profile import Profile
 from conformance.resources import Resources
+from conformance.transcript import Exchange
 from conformance.workflow import settle
 
 MAX_CURL = 4000

@@ -36,9 +36,10 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability
 
 from conformance.checks import ConformanceFailure
 from conformance.checks.transport import TransportFailure
-from conformance.client import Exchange, TargetError, Transcript
+from conformance.http_stack import TargetError
 from conformance.properties.checks import PropertyChecks, as_conformance_failure, exchange
 from conformance.properties.schema import Budget
+from conformance.transcript import Exchange, Transcript
 
 STATEFUL_PATHS = r"^/spaces/"
 def _hypothesis_home() -> None:

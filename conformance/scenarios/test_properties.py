@@ -23,7 +23,8 @@ from hypothesis import strategies as st
 from conformance.checks import fail
 from conformance.checks.audio import created_with_201
 from conformance.checks.http import not_a_server_error
-from conformance.client import TargetError, session_token
+from conformance.client import session_token
+from conformance.http_stack import TargetError
 from conformance.outcomes import unsupported
 from conformance.plugin import STATE_KEY, RunState
 from conformance.properties import strategies

@@ -20,17 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from conformance.client import (
-    ApiClient,
-    HangGuard,
-    ReadOnlyViolation,
-    RequestStats,
-    TargetError,
-    Throttle,
-    Transcript,
-    retry_after_s,
-    server_time_s,
-)
+from conformance.client import ApiClient, ReadOnlyViolation
+from conformance.http_stack import HangGuard, RequestStats, TargetError, Throttle, retry_after_s, server_time_s
+from conformance.transcript import Transcript
 
 Action = tuple  # ("status", code, {headers}) | ("drop",) | ("hang",) | ("trickle",) | ("trickle_headers",)
 
