@@ -35,7 +35,7 @@ from conformance.checks.transport import TransportFailure
 from conformance.checks.wav import file_answers_wav, is_pcm16_mono_wav, length_matches_duration, rate_matches_details
 from conformance.client import ApiClient
 from conformance.config import Space
-from conformance.http_stack import HangGuard, RequestStats, TargetError, Throttle
+from conformance.http_stack import CallObserver, RequestStats, TargetError, Throttle
 from conformance.profile import Profile
 from conformance.resources import Resources
 from conformance.transcript import Exchange
@@ -83,37 +83,30 @@ class PropertyChecks:
     keys: set[str] = field(default_factory=set)
     _before: dict[str, frozenset[str] | int | None] = field(default_factory=dict)
     _marks: Iterator[int] = field(default_factory=itertools.count)
+    #: The bookkeeping around each of schemathesis' calls (``conformance/properties/runner.py`` calls it), the same
+    #: as around every request of the suite's client (``conformance.http_stack.CallObserver``).
+    observer: CallObserver = field(init=False, repr=False)
 
     def all(self) -> list[Callable[..., None]]:
         """The MUST checks, as schemathesis ``additional_checks`` on every generated case. The error-body check
         (SHOULD) runs in its own scenario: a SHOULD finding must not leave a MUST requirement undecided."""
         return [self.create_file_is_valid, self.refusal_stores_nothing]
 
-    # --- bookkeeping around each call --------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        """The observer of schemathesis' own calls: the client's hang guard, the run's rate limit and statistics."""
+        self.observer = CallObserver(timeout=self.http.timeout, hang_guard=self.http.hang_guard,
+                                     throttle=self.throttle, stats=self.stats)
+
+    # --- what the checks note around each call -----------------------------------------------------------
     def before_call(self, case: Case) -> None:
-        """Before a create: give it an alias when it has none, and note what a refusal must leave unchanged. Every
-        call waits for its slot under the run's rate limit."""
-        self.http.hang_guard.check(self.operation(case), self.http.timeout)
+        """Before a create: give it an alias when it has none, and note what a refusal must leave unchanged."""
         if is_create(case):
             if isinstance(case.body, dict) and "alias" not in case.body:
                 case.body["alias"] = f"{self.alias_prefix}-p{next(self._marks)}"
             self._before[case.id] = self.stored_like(case)
-        self.throttle.wait()
-
-    @staticmethod
-    def operation(case: Case) -> str:
-        """The hang guard's name of the case's operation (``GET spaces/{owner}/{space}/audios/{audio}/file``)."""
-        return HangGuard.operation(case.method.upper(), case.formatted_path)
-
-    def timed_out(self, case: Case) -> TargetError:
-        """A generated call got no answer in time: counted like the suite's own requests; the error to raise."""
-        self.http.hang_guard.timed_out(self.operation(case))
-        self.stats.timed_out()
-        return TargetError(f"{case.method.upper()} {case.formatted_path} did not answer within {self.http.timeout:g} s")
 
     def after_call(self, case: Case, response: Response) -> None:
         """Record what the call created, so that the run deletes it at the end (audios) or now (keys)."""
-        self.stats.record(response.elapsed, {k.lower(): v[0] for k, v in response.headers.items() if v})
         body = json_body(as_httpx(response)) if 200 <= response.status_code < 300 else None
         handle = body.get("handle") if isinstance(body, dict) else None
         if not isinstance(handle, str) or not handle:

@@ -36,7 +36,7 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability
 
 from conformance.checks import ConformanceFailure
 from conformance.checks.transport import TransportFailure
-from conformance.http_stack import TargetError
+from conformance.http_stack import HangGuard, TargetError
 from conformance.properties.checks import PropertyChecks, as_conformance_failure, exchange
 from conformance.properties.schema import Budget
 from conformance.transcript import Exchange, Transcript
@@ -69,6 +69,16 @@ def _first_failure(exc: BaseException) -> ConformanceFailure | None:
         if found is not None:
             return found
     return None
+
+
+def _operation(case: Case) -> str:
+    """The hang guard's name of the case's operation (``GET spaces/{owner}/{space}/audios/{audio}/file``)."""
+    return HangGuard.operation(case.method.upper(), case.formatted_path)
+
+
+def _request(case: Case) -> str:
+    """``METHOD /path`` of the case, for messages."""
+    return f"{case.method.upper()} {case.formatted_path}"
 
 
 class PropertyEngineError(RuntimeError):
@@ -116,30 +126,37 @@ class PropertyRun:
         return response
 
     def before(self, case: Case) -> None:
-        """The checks' bookkeeping before a call; a target known to have stopped answering ends the test as
-        undecided (remembered, since hypothesis may report the aborted run as something else)."""
+        """Admit the call (a target known to have stopped answering ends the test as undecided, remembered, since
+        hypothesis may report the aborted run as something else), the checks' notes, then the call's slot under the
+        run's rate limit."""
         try:
+            self.checks.observer.admit(_operation(case))
             self.checks.before_call(case)
         except TargetError as exc:
             self.undecided = exc
             raise
+        self.checks.observer.pace()
 
     def send(self, case: Case, call: Callable[[], Response]) -> Response:
-        """Make ``call``; a timeout counts for the run's hang guard and leaves the test undecided (``TargetError``),
-        like every other request of the suite."""
+        """Make ``call`` and count it with the run's observer, like every other request of the suite: a timeout
+        counts for the hang guard and leaves the test undecided (``TargetError``), an answer for the statistics."""
+        observer = self.checks.observer
         try:
-            return call()
-        except (requests.exceptions.Timeout, TimeoutError):
-            self.undecided = self.checks.timed_out(case)
+            response = call()
+        except (requests.exceptions.Timeout, TimeoutError) as exc:
+            self.undecided = observer.timed_out(_operation(case), _request(case), exc)
             raise self.undecided from None
         except TransportFailure as failure:  # the transport stopped the answer: its own requirement, transcript
+            observer.stopped(failure.seen)
             self.transcript.add(Exchange.stopped_by(failure))
             if self.observed is None:
                 self.observed = failure
             raise
         except requests.exceptions.ConnectionError as exc:  # dropped or cut short: undecided, as for the suite
-            self.undecided = TargetError(f"{case.method.upper()} {case.formatted_path} failed: {exc}")
+            self.undecided = TargetError(f"{_request(case)} failed: {exc}")
             raise self.undecided from None
+        observer.answered(response.elapsed, {k.lower(): v[0] for k, v in response.headers.items() if v})
+        return response
 
     @contextmanager
     def deciding(self) -> Iterator[None]:
