@@ -18,13 +18,13 @@ Schemathesis reports failures as a ``FailureGroup``; :func:`as_conformance_failu
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import requests
 from schemathesis import Case, Response
 from schemathesis.core.failures import CustomFailure, Failure, FailureGroup
 
@@ -39,11 +39,10 @@ from conformance.http_stack import CallObserver, RequestStats, TargetError, Thro
 from conformance.profile import Profile
 from conformance.resources import Resources
 from conformance.transcript import Exchange
+from conformance.transcript import curl as transcript_curl
 from conformance.workflow import settle
 
-MAX_CURL = 4000
 SEARCH_PAGE = 50
-_AUTHORIZATION = re.compile(r""" -H (?:'[Aa]uthorization:[^']*'|"[Aa]uthorization:[^"]*")""")
 
 
 def is_create(case: Case) -> bool:
@@ -228,24 +227,28 @@ class PropertyChecks:
 
 
 def curl(case: Case, response: Response | None) -> str:
-    """A curl line that repeats ``case``, with the token as ``$TOKEN`` (never the secret itself)."""
-    headers = dict(response.request.headers) if response is not None else None
-    command = _AUTHORIZATION.sub("", case.as_curl_command(headers=headers))
-    command = command.replace("curl ", 'curl -H "Authorization: Bearer $TOKEN" ', 1)
-    if len(command) > MAX_CURL:  # a Base64 media body: the seed reproduces it exactly, the report stays readable
-        half = MAX_CURL // 2
-        command = f"{command[:half]} …[{len(command) - MAX_CURL} characters elided]… {command[-half:]}"
-    return command
+    """The transcript's curl line (``conformance.transcript.curl``, the suite's one builder, ``$TOKEN`` for the
+    token) for the request of ``case``: the one sent, or, before any was, the one schemathesis would send for it
+    with the run's configured headers."""
+    if response is not None:
+        request: requests.PreparedRequest = response.request
+    else:
+        kwargs = case.as_transport_kwargs(headers=dict(case.operation.schema.config.headers or {}))
+        request = requests.Request(**kwargs).prepare()
+    return transcript_curl(str(request.method), str(request.url), request.headers.items(), _body(request))
 
 
 def exchange(response: Response) -> Exchange:
     """The failing request and answer, for the report's HTTP transcript (rendered through the redactor)."""
     request = response.request
-    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
     return Exchange(method=str(request.method), url=str(request.url), request_headers=list(request.headers.items()),
-                    request_body=body, status=response.status_code,
+                    request_body=_body(request), status=response.status_code,
                     response_headers=[(k, v) for k, vs in response.headers.items() for v in vs],
                     response_body=response.content, elapsed_s=response.elapsed)
+
+
+def _body(request: requests.PreparedRequest) -> bytes:
+    return request.body if isinstance(request.body, bytes) else (request.body or "").encode()
 
 
 def failures_of(group: FailureGroup) -> list[Failure]:
