@@ -1,11 +1,18 @@
 """Drive schemathesis from inside a scenario: one operation's stateless test, the stateful run, explicit cases.
 
-Why not ``@schema.parametrize()``: that decorator needs the schema when the module is imported, but the target,
-the token and the pinned space are known only once the run has started (the embedded reference server is started
-at session start), and the definition may be the target's own. So the scenario parametrizes by operation itself
-and builds each operation's Hypothesis test here with schemathesis' own builder — the same function its pytest
-plugin uses, so the examples, coverage and fuzzing phases and every built-in check behave exactly as in
-``@schema.parametrize()`` (schemathesis is pinned ``<5`` for this import).
+Why not schemathesis' pytest loader (``schemathesis.pytest.from_fixture(name).parametrize()``): it would resolve
+the schema from a fixture at test time, when the target, the token and the pinned space are known, but it finds
+the operations only inside the one test it decorates and runs each as a subtest of that single pytest item,
+reporting failures its own way
+(https://github.com/schemathesis/schemathesis/blob/v4.32.5/src/schemathesis/pytest/lazy.py). The certification
+needs one pytest item per operation, collected from the definition the run uses (ours or the target's;
+``conformance/scenarios/test_properties.py``, ids ``[METHOD /path]``), so that each has its requirement marker, its
+own transcript and its own outcome (an operation of an undeclared capability is ``unsupported`` alone), and every
+failure as one ``ConformanceFailure`` with its requirement id, a curl line and the seed, blamed as
+:meth:`PropertyRun.deciding` says. So the scenario parametrizes by operation itself, and this module builds each
+operation's Hypothesis test with the builder the loader calls for every operation (``build_operation_test``): the
+examples, coverage and fuzzing phases and every built-in check behave as under the loader. That builder lives in a
+private module (``schemathesis.pytest._test_builder``), hence ``schemathesis<5`` in pyproject.toml.
 
 Every failure leaves here as one ``ConformanceFailure`` (``report_multiple_bugs=False``: Hypothesis shrinks to
 one minimal failing case), with the failing exchange added to the test's HTTP transcript.
