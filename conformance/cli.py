@@ -101,8 +101,8 @@ def _say(message: str) -> None:
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Validate, probe, run pytest, print the verdict."""
-    from conformance.client import TargetError
     from conformance.config import ConfigError, load_settings, require_existing_audios, require_identity
+    from conformance.http_stack import TargetError
     from conformance.profile import ProfileError, load_variant
     from conformance.target import probe
 

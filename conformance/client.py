@@ -1,55 +1,43 @@
-"""HTTP client for one actor: base URL, timeouts, typed calls, and a redacted transcript of every exchange.
+"""HTTP client for one actor: base URL, typed calls for every endpoint the suite uses, and the read-only guard.
 
-Every request has a deadline (the configured timeout), so a target that hangs costs one timeout per affected
-check, never the run. Transport problems become ``TargetError`` with one sentence; checks turn them into failures.
-Every request goes through ``conformance.transport.GuardedTransport``: to the target's origin only, redirects
-followed only within it, every answer bounded (tested against tests/hostile/); what it finds fails its own requirement
-(``conformance.checks.transport``) and reaches the transcript like any answered exchange.
+Each request goes through the run's policy (``conformance/http_stack.py``: deadline, retries, rate limit, hang
+guard, figures) and the one transport (``conformance/transport.py``: to the target's origin only, redirects
+followed only within it, every answer bounded, tested against tests/hostile/); what the transport finds fails its
+own requirement (``conformance.checks.transport``) and reaches the transcript (``conformance/transcript.py``)
+like any answered exchange. Transport problems and timeouts become ``TargetError`` with one sentence; checks turn
+them into undecided outcomes.
 """
 
 from __future__ import annotations
 
-import email.utils
 import json
-import re
-import shlex
-import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import httpx
 
 from conformance import __version__
-from conformance.checks.transport import Seen, TransportFailure
+from conformance.checks.transport import TransportFailure
 from conformance.config import Actor, Space
-from conformance.redaction import Redactor
-from conformance.transport import (  # noqa: F401 - re-exported: callers import them here
-    GuardedTransport,
-    RefusedToSend,
-    ResponseLimits,
-    TotalTimeout,
-    guarded_session,
-    tls_context,
+from conformance.http_stack import (
+    SAFE_METHODS,
+    TOTAL_TIMEOUT_FACTOR,
+    CallObserver,
+    HangGuard,
+    RequestStats,
+    RetryPolicy,
+    TargetError,
+    Throttle,
 )
+from conformance.transcript import Exchange, Transcript
+from conformance.transport import GuardedTransport, ResponseLimits, guarded_session
 
 if TYPE_CHECKING:
     import requests
 
-    from conformance.config import Settings
-
 USER_AGENT = f"voice-api-conformance/{__version__}"
-BODY_EXCERPT = 600
-
-
-class TargetError(Exception):
-    """The target could not be reached or did not answer in time; the message says which and where."""
-
-
-class TargetDown(TargetError):
-    """The target has stopped answering altogether (not one endpoint): nothing is decided from here on."""
 
 
 class ReadOnlyViolation(RuntimeError):
@@ -57,243 +45,8 @@ class ReadOnlyViolation(RuntimeError):
     stopped before the request leaves."""
 
 
-#: Methods that change nothing (RFC 9110 §9.2.1) and may be sent again after a dropped connection.
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: The one write a read-only run still makes: exchanging credentials for a session token.
 SIGN_IN = ("POST", "auth/credentials")
-_RETRY_BACKOFF_S = 0.2
-TOTAL_TIMEOUT_FACTOR = 6
-"""A whole exchange (sending the body, waiting for and reading the headers and the answer) may take this many
-``timeout``s: each wait is bounded by ``timeout`` itself, and this bounds a target that trickles its answer, or
-its headers, a byte at a time (every wait short, the whole endless) while leaving room for a large upload over a
-slow link."""
-
-
-class Throttle:
-    """An optional request-rate limit for shared staging: at most ``rate`` requests per second from this process,
-    spaced evenly (the next request waits for its slot; nothing is dropped). ``rate`` 0 means no limit."""
-
-    def __init__(self, rate: float = 0.0, *, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._clock, self._sleep = clock, sleep
-        self._lock = threading.Lock()
-        self._next = 0.0
-
-    def wait(self) -> None:
-        """Block until this request's slot."""
-        if not self.interval:
-            return
-        with self._lock:
-            now = self._clock()
-            slot = max(now, self._next)
-            self._next = slot + self.interval
-        if slot > now:
-            self._sleep(slot - now)
-
-
-_SERVER_TIMING_DUR = re.compile(r"(?:^|[;,])\s*dur=([0-9.]+)")
-
-
-def server_time_s(headers: Mapping[str, str]) -> float | None:
-    """The server's own time for a response, from ``Server-Timing`` (the sum of its ``dur`` metrics, in s)."""
-    value = headers.get("server-timing")
-    if not value:
-        return None
-    durations = [float(d) for d in _SERVER_TIMING_DUR.findall(value)]
-    return sum(durations) / 1000 if durations else None
-
-
-class RequestStats:
-    """How many requests the run sent, how many were retries, and the time spent on each side of the wire (the
-    server's from ``Server-Timing``, when it sends one): the suite's overhead is visible in every certification."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self.requests = self.retries = self.timed = self.timeouts = 0
-        self.client_s = self.server_s = 0.0
-
-    def record(self, elapsed_s: float, headers: Mapping[str, str]) -> None:
-        """One answered request."""
-        server = server_time_s(headers)
-        with self._lock:
-            self.requests += 1
-            self.client_s += elapsed_s
-            if server is not None:
-                self.timed += 1
-                self.server_s += server
-
-    def timed_out(self) -> None:
-        """One request that got no answer within the timeout."""
-        with self._lock:
-            self.timeouts += 1
-
-    def retried(self) -> None:
-        """One more attempt of a request."""
-        with self._lock:
-            self.retries += 1
-
-    def merge(self, other: Mapping[str, Any]) -> None:
-        """Add a worker's figures (its ``as_dict``)."""
-        with self._lock:
-            for name in ("requests", "retries", "timed", "timeouts"):
-                setattr(self, name, getattr(self, name) + int(other.get(name, 0)))
-            self.client_s += float(other.get("client_s", 0.0))
-            self.server_s += float(other.get("server_s", 0.0))
-
-    def as_dict(self) -> dict[str, Any]:
-        """Plain figures for the certification summary."""
-        with self._lock:
-            return {"requests": self.requests, "retries": self.retries, "timeouts": self.timeouts, "timed": self.timed,
-                    "client_s": round(self.client_s, 3), "server_s": round(self.server_s, 3)}
-
-
-def retry_after_s(value: str | None, default: float) -> float:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3); ``default`` when absent or
-    unreadable."""
-    if value is None:
-        return default
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return default
-    return max(0.0, when.timestamp() - time.time())
-
-
-@dataclass(slots=True)
-class Exchange:
-    """One request and its response, kept for reports (always rendered through the redactor)."""
-
-    method: str
-    url: str
-    request_headers: list[tuple[str, str]]
-    request_body: bytes
-    status: int
-    response_headers: list[tuple[str, str]]
-    response_body: bytes
-    elapsed_s: float
-    redirects: tuple[str, ...] = ()  # earlier URLs of this exchange, redirected (within the origin) to ``url``
-    stopped: str = ""  # why the answer was not read to its end (the transport's finding), if it was not
-
-    @classmethod
-    def stopped_by(cls, failure: TransportFailure, request_body: bytes = b"") -> Exchange:
-        """An exchange the transport stopped: what was read of it, and why reading stopped."""
-        seen: Seen = failure.seen
-        return cls(method=seen.method, url=seen.url, request_headers=seen.request_headers, request_body=request_body,
-                   status=seen.status, response_headers=seen.response_headers, response_body=seen.body_head,
-                   elapsed_s=seen.elapsed_s, redirects=seen.redirects, stopped=failure.title)
-
-    def render(self, redact: Redactor) -> str:
-        """A short, redacted transcript: request line, status, headers, body excerpts and a curl repro."""
-        lines = [f"> {self.method} {url} (redirected)" for url in self.redirects]
-        lines.append(f"> {self.method} {self.url}")
-        lines += [f"> {k}: {v}" for k, v in redact.headers(self.request_headers)]
-        if self.request_body:
-            lines.append(f"> [{len(self.request_body)} bytes] {_excerpt(self.request_body, 200)}")
-        lines.append(f"< {self.status} ({self.elapsed_s * 1000:.0f} ms)")
-        lines += [f"< {k}: {v}" for k, v in redact.headers(self.response_headers)]
-        if self.response_body:
-            lines.append(f"< [{len(self.response_body)} bytes] {_excerpt(self.response_body)}")
-        if self.stopped:
-            lines.append(f"< [{self.stopped}]")
-        lines.append(f"$ {self.curl()}")
-        return redact("\n".join(lines))
-
-    def curl(self) -> str:
-        """A curl command that repeats the request, with the token left as ``$TOKEN``."""
-        parts = ["curl", "-sS", "-X", self.method, shlex.quote(self.url)]
-        for key, value in self.request_headers:
-            if key.lower() == "authorization":
-                parts += ["-H", '"Authorization: Bearer $TOKEN"']
-            elif key.lower() in ("content-type",):
-                parts += ["-H", shlex.quote(f"{key}: {value}")]
-        if self.request_body:
-            parts += ["--data-binary", "@body.json" if len(self.request_body) > 200 else shlex.quote(
-                self.request_body.decode("utf-8", "replace"))]
-        return " ".join(parts)
-
-
-def _excerpt(body: bytes, limit: int = BODY_EXCERPT) -> str:
-    text = body[:limit].decode("utf-8", "replace")
-    if not text.isprintable() and any(ord(c) < 9 for c in text):
-        return "<binary>"
-    return text + ("…" if len(body) > limit else "")
-
-
-@dataclass(slots=True)
-class Transcript:
-    """The exchanges of the current test; the plugin clears it per test and attaches it to the report."""
-
-    exchanges: list[Exchange] = field(default_factory=list)
-    limit: int = 40
-
-    def add(self, exchange: Exchange) -> None:
-        """Keep the most recent exchanges only (a test may poll many times)."""
-        self.exchanges.append(exchange)
-        del self.exchanges[: -self.limit]
-
-    def include(self, exchanges: list[Exchange]) -> None:
-        """Show exchanges made earlier (a cached upload) in this test's transcript, once each."""
-        for exchange in exchanges:
-            if not any(exchange is seen for seen in self.exchanges):
-                self.add(exchange)
-
-
-class HangGuard:
-    """Remembers endpoints that stopped answering, so a target that hangs on one endpoint costs a couple of
-    timeouts in all, not one per check: after ``limit`` timeouts of one operation (method + path template), further
-    calls to it fail at once with the same verdict. Other endpoints are unaffected — unless ``down_after``
-    timeouts in a row, of any operations, with no answer between them: then the target has stopped answering
-    altogether, and every further call fails at once (the run ends with undecided checks, not hours of timeouts).
-    """
-
-    def __init__(self, limit: int = 2, down_after: int = 4) -> None:
-        self.limit = limit
-        self.down_after = down_after
-        self._lock = threading.Lock()
-        self._timeouts: dict[str, int] = {}
-        self._in_a_row = 0
-
-    @staticmethod
-    def operation(method: str, path: str) -> str:
-        """``GET spaces/{owner}/{space}/audios/{audio}/file`` for any concrete path of that shape."""
-        template = re.sub(r"^/?spaces/[^/]+/[^/]+", "spaces/{owner}/{space}", path.split("?", 1)[0])
-        template = re.sub(r"/audios/[^/]+", "/audios/{audio}", template)
-        template = re.sub(r"/keys/[^/]+", "/keys/{key}", template)
-        return f"{method} {template}"
-
-    def check(self, operation: str, timeout: float) -> None:
-        """Raise ``TargetError`` at once when this operation has already hung ``limit`` times."""
-        with self._lock:
-            count = self._timeouts.get(operation, 0)
-            in_a_row = self._in_a_row
-        if in_a_row >= self.down_after:
-            raise TargetDown(f"the target stopped answering ({in_a_row} requests in a row got no answer within "
-                              f"{timeout:g} s); {operation} not sent")
-        if count >= self.limit:
-            raise TargetError(f"{operation} did not answer within {timeout:g} s ({count} times already); "
-                              "not sent again")
-
-    def timed_out(self, operation: str) -> None:
-        """Count one more timeout of ``operation``."""
-        with self._lock:
-            self._timeouts[operation] = self._timeouts.get(operation, 0) + 1
-            self._in_a_row += 1
-
-    def answered(self) -> None:
-        """The target answered something: it has not stopped altogether."""
-        with self._lock:
-            self._in_a_row = 0
-
-
-def transport_options(settings: Settings) -> dict[str, Any]:
-    """The configuration's transport rules as client options: response limits (from the profile, or
-    ``max_response_bytes``) and whether plain http may carry a token to a non-loopback host."""
-    return {"limits": ResponseLimits.for_profile(settings.profile, settings.max_response_bytes),
-            "allow_insecure_http": settings.allow_insecure_http}
 
 
 def space_path(space: Space) -> str:
@@ -326,12 +79,10 @@ class ApiClient:
         self.timeout = timeout
         self.transcript = transcript
         self.last_exchange: Exchange | None = None
-        self.retries = retries
-        self.retry_after_cap = retry_after_cap
         self.read_only = read_only
-        self._hang_guard = hang_guard or HangGuard()
-        self._throttle = throttle or Throttle()
-        self._stats = stats or RequestStats()
+        self._observer = CallObserver(timeout=timeout, hang_guard=hang_guard or HangGuard(),
+                                      throttle=throttle or Throttle(), stats=stats or RequestStats())
+        self._retry = RetryPolicy(retries=retries, retry_after_cap=retry_after_cap)
         self._on_exchange = on_exchange
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json, */*"}
         if authorization is not None:
@@ -347,7 +98,7 @@ class ApiClient:
     @property
     def hang_guard(self) -> HangGuard:
         """The run's record of endpoints that stopped answering (shared by every client of the run)."""
-        return self._hang_guard
+        return self._observer.hang_guard
 
     def close(self) -> None:
         """Release connections."""
@@ -360,81 +111,52 @@ class ApiClient:
 
     def request(self, method: str, path: str, *, json_body: Any = None, content: bytes | None = None,
                 headers: Mapping[str, str] | None = None, params: Mapping[str, Any] | None = None) -> httpx.Response:
-        """Send one request; transport failures and timeouts raise ``TargetError``.
-
-        Retries are bounded (``retries``) and never duplicate a write: a safe method is sent again after a dropped
-        connection or a 503 with ``Retry-After``; any method after a 429, which refuses the request before
-        processing it (RFC 6585 §4), waiting what ``Retry-After`` asks up to ``retry_after_cap``. A timeout is
-        never retried: a hanging endpoint costs one timeout per call, and the hang guard stops calling it.
-        """
+        """Send one request; transport failures and timeouts raise ``TargetError``. It is sent again only as the
+        retry policy says (``conformance.http_stack.RetryPolicy``: never a duplicate write, never after a
+        timeout), and every sending is admitted, paced and counted by the run's ``CallObserver``."""
         if json_body is not None:
             content = json.dumps(json_body).encode()
             headers = {"Content-Type": "application/json", **(headers or {})}
         if self.read_only and method not in SAFE_METHODS and (method, path.strip("/")) != SIGN_IN:
             raise ReadOnlyViolation(f"{method} {path}: a read-only run sends no writes")
         operation = HangGuard.operation(method, path)
-        safe = method in SAFE_METHODS
-        for attempt in range(self.retries + 1):
-            last = attempt == self.retries
-            self._hang_guard.check(operation, self.timeout)
-            self._throttle.wait()
+        where = f"{method} {self.base_url}{path}"
+        for attempt in range(self._retry.retries + 1):
+            self._observer.admit(operation)
+            self._observer.pace()
             try:
                 response = self._http.request(method, path.lstrip("/"), content=content, headers=headers,
                                               params=params)
             except httpx.TimeoutException as exc:
-                self._hang_guard.timed_out(operation)
-                self._stats.timed_out()
-                if isinstance(exc, TotalTimeout):
-                    raise TargetError(f"{method} {self.base_url}{path} did not finish answering within "
-                                      f"{self.timeout * TOTAL_TIMEOUT_FACTOR:g} s") from None
-                raise TargetError(f"{method} {self.base_url}{path} did not answer within {self.timeout:g} s") from None
+                raise self._observer.timed_out(operation, where, exc) from None
             except TransportFailure as failure:  # answered, but the answer is stopped: its own requirement fails
-                self._hang_guard.answered()
-                self._keep_seen(content, failure)
+                self._observer.stopped(failure.seen)
+                self._record(Exchange.stopped_by(failure, content or b""))
                 raise
             except (httpx.ConnectError, httpx.ReadError, httpx.RemoteProtocolError) as exc:
-                if safe and not last:
-                    self._stats.retried()
-                    time.sleep(_RETRY_BACKOFF_S * 2**attempt)
-                    continue
-                raise TargetError(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from None
-            except httpx.HTTPError as exc:
-                raise TargetError(f"{method} {self.base_url}{path} failed: {type(exc).__name__}: {exc}") from None
-            self._hang_guard.answered()
-            self._keep(method, content, response)
-            if response.status_code == 429 or (response.status_code == 503 and safe
-                                                and "retry-after" in response.headers):
-                wait = retry_after_s(response.headers.get("retry-after"), default=_RETRY_BACKOFF_S * 2**attempt)
-                if wait > self.retry_after_cap:
-                    raise TargetError(f"{method} {self.base_url}{path} answered {response.status_code} asking to "
-                                      f"wait {wait:.0f} s, more than the {self.retry_after_cap:g} s cap")
-                if last:
-                    raise TargetError(f"{method} {self.base_url}{path} still answered {response.status_code} after "
-                                      f"{self.retries} retries")
-                self._stats.retried()
+                wait = self._retry.after_drop(method, attempt)
+                if wait is None:
+                    raise TargetError(f"{where} failed: {type(exc).__name__}: {exc}") from None
+                self._observer.retried()
                 time.sleep(wait)
                 continue
-            return response
-        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+            except httpx.HTTPError as exc:
+                raise TargetError(f"{where} failed: {type(exc).__name__}: {exc}") from None
+            exchange = Exchange.answered(response, content or b"")
+            self._observer.answered(exchange.elapsed_s, response.headers)
+            self._record(exchange)
+            wait = self._retry.after_answer(where, method, response.status_code, response.headers.get("retry-after"),
+                                            attempt)
+            if wait is None:
+                return response
+            self._observer.retried()
+            time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover - the policy ends the loop by returning or raising
 
-    def _keep(self, method: str, content: bytes | None, response: httpx.Response) -> None:
-        """Record an answered exchange: transcript, statistics, listener."""
-        exchange = Exchange(
-            method=method, url=str(response.request.url), request_headers=list(response.request.headers.items()),
-            request_body=content or b"", status=response.status_code, response_headers=list(response.headers.items()),
-            response_body=response.content, elapsed_s=response.elapsed.total_seconds(),
-            redirects=tuple(response.extensions.get("conformance_redirects", ())),
-        )
-        self._record(exchange, response.headers)
-
-    def _keep_seen(self, content: bytes | None, failure: TransportFailure) -> None:
-        """Record an exchange the transport stopped (what was read of it, and why it stopped)."""
-        self._record(Exchange.stopped_by(failure, content or b""), httpx.Headers(failure.seen.response_headers))
-
-    def _record(self, exchange: Exchange, headers: Mapping[str, str]) -> None:
+    def _record(self, exchange: Exchange) -> None:
+        """Keep an exchange: the test's transcript, ``last_exchange`` and the listener."""
         self.transcript.add(exchange)
         self.last_exchange = exchange
-        self._stats.record(exchange.elapsed_s, headers)
         if self._on_exchange is not None:
             self._on_exchange(exchange)
 

@@ -25,13 +25,14 @@ from _pytest.outcomes import Skipped
 from conformance import __version__, requirements, rows
 from conformance.certification import Certification, capabilities, certify, percentiles
 from conformance.checks import REGISTRY, ConformanceFailure
-from conformance.client import TOTAL_TIMEOUT_FACTOR, HangGuard, RequestStats, TargetError, Throttle, Transcript
 from conformance.config import ConfigError, Settings, load_settings, require_existing_audios, require_identity
+from conformance.http_stack import TOTAL_TIMEOUT_FACTOR, HangGuard, RequestStats, TargetError, Throttle
 from conformance.outcomes import Outcome, skip_kind
 from conformance.profile import ProfileError, build_profile, load_variant, to_toml
 from conformance.redaction import Redactor
 from conformance.resources import Resources
 from conformance.target import embedded_reference, probe
+from conformance.transcript import Transcript
 from conformance.transport import GuardedTransport, RefusedToSend
 from conformance.waivers import Waiver, WaiverError, load_waivers
 from conformance.workflow import UploadCache

@@ -12,8 +12,9 @@ from typing import Any
 
 import pytest
 
-from conformance.client import ApiClient, TargetError, session_token, transport_options
+from conformance.client import ApiClient, session_token
 from conformance.config import Settings, Space
+from conformance.http_stack import TargetError, transport_options
 from conformance.manifest import ManifestError, MediaCase, load_manifest
 from conformance.outcomes import disabled
 from conformance.plugin import STATE_KEY, RunState

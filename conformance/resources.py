@@ -12,8 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from conformance.checks.transport import TransportFailure
-from conformance.client import ApiClient, TargetError
+from conformance.client import ApiClient
 from conformance.config import Space
+from conformance.http_stack import TargetError
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import httpx
 
-from conformance.client import TOTAL_TIMEOUT_FACTOR, USER_AGENT, TargetError
+from conformance.client import USER_AGENT
+from conformance.http_stack import TOTAL_TIMEOUT_FACTOR, TargetError
 from conformance.transport import GuardedTransport
 
 STARTUP_TIMEOUT_S = 60.0

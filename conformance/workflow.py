@@ -16,11 +16,13 @@ from typing import Any
 import httpx
 
 from conformance.checks.http import json_body
-from conformance.client import ApiClient, Exchange, TargetError
+from conformance.client import ApiClient
 from conformance.config import Space
+from conformance.http_stack import TargetError
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
 from conformance.resources import Resources
+from conformance.transcript import Exchange
 
 SETTLED_STATES = ("available", "notAvailable")
 AUDIO_STATES = ("avaitingFile", *SETTLED_STATES)  # sic: the spelling of every version of the public docs

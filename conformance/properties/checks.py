@@ -18,13 +18,13 @@ Schemathesis reports failures as a ``FailureGroup``; :func:`as_conformance_failu
 from __future__ import annotations
 
 import itertools
-import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import requests
 from schemathesis import Case, Response
 from schemathesis.core.failures import CustomFailure, Failure, FailureGroup
 
@@ -33,15 +33,16 @@ from conformance.checks.audio import duration_is_iso8601
 from conformance.checks.http import error_body_is_problem_json, json_body
 from conformance.checks.transport import TransportFailure
 from conformance.checks.wav import file_answers_wav, is_pcm16_mono_wav, length_matches_duration, rate_matches_details
-from conformance.client import ApiClient, Exchange, HangGuard, RequestStats, TargetError, Throttle
+from conformance.client import ApiClient
 from conformance.config import Space
+from conformance.http_stack import CallObserver, RequestStats, TargetError, Throttle
 from conformance.profile import Profile
 from conformance.resources import Resources
+from conformance.transcript import Exchange
+from conformance.transcript import curl as transcript_curl
 from conformance.workflow import settle
 
-MAX_CURL = 4000
 SEARCH_PAGE = 50
-_AUTHORIZATION = re.compile(r""" -H (?:'[Aa]uthorization:[^']*'|"[Aa]uthorization:[^"]*")""")
 
 
 def is_create(case: Case) -> bool:
@@ -89,37 +90,30 @@ class PropertyChecks:
     keys: set[str] = field(default_factory=set)
     _before: dict[str, frozenset[str] | int | None] = field(default_factory=dict)
     _marks: Iterator[int] = field(default_factory=itertools.count)
+    #: The bookkeeping around each of schemathesis' calls (``conformance/properties/runner.py`` calls it), the same
+    #: as around every request of the suite's client (``conformance.http_stack.CallObserver``).
+    observer: CallObserver = field(init=False, repr=False)
 
     def all(self) -> list[Callable[..., None]]:
         """The MUST checks, as schemathesis ``additional_checks`` on every generated case. The error-body check
         (SHOULD) runs in its own scenario: a SHOULD finding must not leave a MUST requirement undecided."""
         return [self.create_file_is_valid, self.refusal_stores_nothing]
 
-    # --- bookkeeping around each call --------------------------------------------------------------------
+    def __post_init__(self) -> None:
+        """The observer of schemathesis' own calls: the client's hang guard, the run's rate limit and statistics."""
+        self.observer = CallObserver(timeout=self.http.timeout, hang_guard=self.http.hang_guard,
+                                     throttle=self.throttle, stats=self.stats)
+
+    # --- what the checks note around each call -----------------------------------------------------------
     def before_call(self, case: Case) -> None:
-        """Before a create: give it an alias when it has none, and note what a refusal must leave unchanged. Every
-        call waits for its slot under the run's rate limit."""
-        self.http.hang_guard.check(self.operation(case), self.http.timeout)
+        """Before a create: give it an alias when it has none, and note what a refusal must leave unchanged."""
         if is_create(case):
             if isinstance(case.body, dict) and "alias" not in case.body:
                 case.body["alias"] = f"{self.alias_prefix}-p{next(self._marks)}"
             self._before[case.id] = self.stored_like(case)
-        self.throttle.wait()
-
-    @staticmethod
-    def operation(case: Case) -> str:
-        """The hang guard's name of the case's operation (``GET spaces/{owner}/{space}/audios/{audio}/file``)."""
-        return HangGuard.operation(case.method.upper(), case.formatted_path)
-
-    def timed_out(self, case: Case) -> TargetError:
-        """A generated call got no answer in time: counted like the suite's own requests; the error to raise."""
-        self.http.hang_guard.timed_out(self.operation(case))
-        self.stats.timed_out()
-        return TargetError(f"{case.method.upper()} {case.formatted_path} did not answer within {self.http.timeout:g} s")
 
     def after_call(self, case: Case, response: Response) -> None:
         """Record what the call created, so that the run deletes it at the end (audios) or now (keys)."""
-        self.stats.record(response.elapsed, {k.lower(): v[0] for k, v in response.headers.items() if v})
         body = json_body(as_httpx(response)) if 200 <= response.status_code < 300 else None
         handle = body.get("handle") if isinstance(body, dict) else None
         if not isinstance(handle, str) or not handle:
@@ -244,24 +238,28 @@ class PropertyChecks:
 
 
 def curl(case: Case, response: Response | None) -> str:
-    """A curl line that repeats ``case``, with the token as ``$TOKEN`` (never the secret itself)."""
-    headers = dict(response.request.headers) if response is not None else None
-    command = _AUTHORIZATION.sub("", case.as_curl_command(headers=headers))
-    command = command.replace("curl ", 'curl -H "Authorization: Bearer $TOKEN" ', 1)
-    if len(command) > MAX_CURL:  # a Base64 media body: the seed reproduces it exactly, the report stays readable
-        half = MAX_CURL // 2
-        command = f"{command[:half]} …[{len(command) - MAX_CURL} characters elided]… {command[-half:]}"
-    return command
+    """The transcript's curl line (``conformance.transcript.curl``, the suite's one builder, ``$TOKEN`` for the
+    token) for the request of ``case``: the one sent, or, before any was, the one schemathesis would send for it
+    with the run's configured headers."""
+    if response is not None:
+        request: requests.PreparedRequest = response.request
+    else:
+        kwargs = case.as_transport_kwargs(headers=dict(case.operation.schema.config.headers or {}))
+        request = requests.Request(**kwargs).prepare()
+    return transcript_curl(str(request.method), str(request.url), request.headers.items(), _body(request))
 
 
 def exchange(response: Response) -> Exchange:
     """The failing request and answer, for the report's HTTP transcript (rendered through the redactor)."""
     request = response.request
-    body = request.body if isinstance(request.body, bytes) else (request.body or "").encode()
     return Exchange(method=str(request.method), url=str(request.url), request_headers=list(request.headers.items()),
-                    request_body=body, status=response.status_code,
+                    request_body=_body(request), status=response.status_code,
                     response_headers=[(k, v) for k, vs in response.headers.items() for v in vs],
                     response_body=response.content, elapsed_s=response.elapsed)
+
+
+def _body(request: requests.PreparedRequest) -> bytes:
+    return request.body if isinstance(request.body, bytes) else (request.body or "").encode()
 
 
 def failures_of(group: FailureGroup) -> list[Failure]:

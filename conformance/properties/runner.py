@@ -1,11 +1,18 @@
 """Drive schemathesis from inside a scenario: one operation's stateless test, the stateful run, explicit cases.
 
-Why not ``@schema.parametrize()``: that decorator needs the schema when the module is imported, but the target,
-the token and the pinned space are known only once the run has started (the embedded reference server is started
-at session start), and the definition may be the target's own. So the scenario parametrizes by operation itself
-and builds each operation's Hypothesis test here with schemathesis' own builder — the same function its pytest
-plugin uses, so the examples, coverage and fuzzing phases and every built-in check behave exactly as in
-``@schema.parametrize()`` (schemathesis is pinned ``<5`` for this import).
+Why not schemathesis' pytest loader (``schemathesis.pytest.from_fixture(name).parametrize()``): it would resolve
+the schema from a fixture at test time, when the target, the token and the pinned space are known, but it finds
+the operations only inside the one test it decorates and runs each as a subtest of that single pytest item,
+reporting failures its own way
+(https://github.com/schemathesis/schemathesis/blob/v4.32.5/src/schemathesis/pytest/lazy.py). The certification
+needs one pytest item per operation, collected from the definition the run uses (ours or the target's;
+``conformance/scenarios/test_properties.py``, ids ``[METHOD /path]``), so that each has its requirement marker, its
+own transcript and its own outcome (an operation of an undeclared capability is ``unsupported`` alone), and every
+failure as one ``ConformanceFailure`` with its requirement id, a curl line and the seed, blamed as
+:meth:`PropertyRun.deciding` says. So the scenario parametrizes by operation itself, and this module builds each
+operation's Hypothesis test with the builder the loader calls for every operation (``build_operation_test``): the
+examples, coverage and fuzzing phases and every built-in check behave as under the loader. That builder lives in a
+private module (``schemathesis.pytest._test_builder``), hence ``schemathesis<5`` in pyproject.toml.
 
 Every failure leaves here as one ``ConformanceFailure`` (``report_multiple_bugs=False``: Hypothesis shrinks to
 one minimal failing case), with the failing exchange added to the test's HTTP transcript.
@@ -36,9 +43,10 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability
 
 from conformance.checks import ConformanceFailure
 from conformance.checks.transport import TransportFailure
-from conformance.client import Exchange, TargetError, Transcript
+from conformance.http_stack import HangGuard, TargetError
 from conformance.properties.checks import PropertyChecks, as_conformance_failure, exchange
 from conformance.properties.schema import Budget
+from conformance.transcript import Exchange, Transcript
 
 STATEFUL_PATHS = r"^/spaces/"
 def _hypothesis_home() -> None:
@@ -68,6 +76,16 @@ def _first_failure(exc: BaseException) -> ConformanceFailure | None:
         if found is not None:
             return found
     return None
+
+
+def _operation(case: Case) -> str:
+    """The hang guard's name of the case's operation (``GET spaces/{owner}/{space}/audios/{audio}/file``)."""
+    return HangGuard.operation(case.method.upper(), case.formatted_path)
+
+
+def _request(case: Case) -> str:
+    """``METHOD /path`` of the case, for messages."""
+    return f"{case.method.upper()} {case.formatted_path}"
 
 
 class PropertyEngineError(RuntimeError):
@@ -115,30 +133,37 @@ class PropertyRun:
         return response
 
     def before(self, case: Case) -> None:
-        """The checks' bookkeeping before a call; a target known to have stopped answering ends the test as
-        undecided (remembered, since hypothesis may report the aborted run as something else)."""
+        """Admit the call (a target known to have stopped answering ends the test as undecided, remembered, since
+        hypothesis may report the aborted run as something else), the checks' notes, then the call's slot under the
+        run's rate limit."""
         try:
+            self.checks.observer.admit(_operation(case))
             self.checks.before_call(case)
         except TargetError as exc:
             self.undecided = exc
             raise
+        self.checks.observer.pace()
 
     def send(self, case: Case, call: Callable[[], Response]) -> Response:
-        """Make ``call``; a timeout counts for the run's hang guard and leaves the test undecided (``TargetError``),
-        like every other request of the suite."""
+        """Make ``call`` and count it with the run's observer, like every other request of the suite: a timeout
+        counts for the hang guard and leaves the test undecided (``TargetError``), an answer for the statistics."""
+        observer = self.checks.observer
         try:
-            return call()
-        except (requests.exceptions.Timeout, TimeoutError):
-            self.undecided = self.checks.timed_out(case)
+            response = call()
+        except (requests.exceptions.Timeout, TimeoutError) as exc:
+            self.undecided = observer.timed_out(_operation(case), _request(case), exc)
             raise self.undecided from None
         except TransportFailure as failure:  # the transport stopped the answer: its own requirement, transcript
+            observer.stopped(failure.seen)
             self.transcript.add(Exchange.stopped_by(failure))
             if self.observed is None:
                 self.observed = failure
             raise
         except requests.exceptions.ConnectionError as exc:  # dropped or cut short: undecided, as for the suite
-            self.undecided = TargetError(f"{case.method.upper()} {case.formatted_path} failed: {exc}")
+            self.undecided = TargetError(f"{_request(case)} failed: {exc}")
             raise self.undecided from None
+        observer.answered(response.elapsed, {k.lower(): v[0] for k, v in response.headers.items() if v})
+        return response
 
     @contextmanager
     def deciding(self) -> Iterator[None]:

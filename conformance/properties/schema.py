@@ -30,8 +30,8 @@ import yaml
 from schemathesis import GenerationMode
 
 from conformance.checks import ConformanceFailure
-from conformance.client import TOTAL_TIMEOUT_FACTOR
 from conformance.config import Settings, Space
+from conformance.http_stack import TOTAL_TIMEOUT_FACTOR
 from conformance.profile import Profile
 from conformance.properties import strategies
 from conformance.transport import GuardedTransport, RefusedToSend

@@ -34,8 +34,9 @@ from conformance.checks.wav import (
     parses_as_wav,
     rate_matches_details,
 )
-from conformance.client import ApiClient, TargetDown, TargetError
+from conformance.client import ApiClient
 from conformance.config import ExistingAudio, Space
+from conformance.http_stack import TargetDown, TargetError
 from conformance.manifest import ManifestError, MediaCase, load_manifest
 from conformance.outcomes import disabled
 from conformance.plugin import STATE_KEY

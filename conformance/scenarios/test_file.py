@@ -16,7 +16,7 @@ from conformance.checks.wav import (
     parses_as_wav,
     rate_matches_details,
 )
-from conformance.client import TargetDown, TargetError
+from conformance.http_stack import TargetDown, TargetError
 from conformance.manifest import MediaCase
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory

@@ -26,7 +26,8 @@ from conformance.checks.audio import created_with_201, valid_audio_accepted
 from conformance.checks.credentials import keys_revoked
 from conformance.checks.http import not_a_server_error
 from conformance.checks.media import non_strict_base64_refused
-from conformance.client import TargetError, session_token
+from conformance.client import session_token
+from conformance.http_stack import TargetError
 from conformance.outcomes import unsupported
 from conformance.plugin import STATE_KEY, RunState
 from conformance.properties import strategies

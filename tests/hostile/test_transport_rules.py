@@ -21,12 +21,14 @@ import requests
 
 from conformance.checks.http import json_body
 from conformance.checks.transport import TransportFailure
-from conformance.client import ApiClient, RefusedToSend, TargetError, Transcript
+from conformance.client import ApiClient
 from conformance.config import Space
+from conformance.http_stack import TargetError
 from conformance.profile import build_profile
 from conformance.redaction import Redactor
 from conformance.target import probe
-from conformance.transport import ResponseLimits
+from conformance.transcript import Transcript
+from conformance.transport import RefusedToSend, ResponseLimits
 from tests.hostile.kit import BEHAVIOURS, Behaviour, Canned, Catcher, Front, MiB, endless_body, gzip_bomb, run_suite
 
 TOKEN = "hostile-kit-token-0123456789"

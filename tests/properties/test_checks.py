@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conformance.checks import ConformanceFailure
-from conformance.client import ApiClient, Transcript
+from conformance.client import ApiClient
 from conformance.config import Space, load_settings
 from conformance.profile import build_profile
 from conformance.properties import strategies
@@ -22,6 +22,7 @@ from conformance.properties.checks import PropertyChecks
 from conformance.properties.schema import load
 from conformance.resources import Resources
 from conformance.target import embedded_reference
+from conformance.transcript import Transcript
 
 pytestmark = pytest.mark.slow
 WAV = base64.b64encode(strategies.synthesise("wav", 16000, 1, 200, 3)).decode()

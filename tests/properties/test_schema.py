@@ -76,4 +76,5 @@ def test_loaded_schema_pins_the_space_and_sends_the_token() -> None:
                           media_type="application/json")
     command = curl(case, None)
     assert "s3cr3t" not in command and '"Authorization: Bearer $TOKEN"' in command
-    assert command.endswith(f"{TARGET}/spaces/alice/main/audios")
+    assert command.startswith(f"curl -sS -X POST {TARGET}/spaces/alice/main/audios ")
+    assert command.endswith(""" --data-binary '{"file": "AAAA"}'""")

@@ -11,7 +11,7 @@ import hypothesis.errors
 import pytest
 
 from conformance.checks import ConformanceFailure
-from conformance.client import TargetError
+from conformance.http_stack import TargetError
 from conformance.outcomes import Outcome, Unsupported
 from conformance.plugin import RunDeadline, outcome_of_call
 from conformance.properties.runner import PropertyEngineError, PropertyRun

@@ -20,17 +20,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import requests
 
-from conformance.client import (
-    ApiClient,
-    HangGuard,
-    ReadOnlyViolation,
-    RequestStats,
-    TargetError,
-    Throttle,
-    Transcript,
-    retry_after_s,
-    server_time_s,
-)
+from conformance.client import ApiClient, ReadOnlyViolation
+from conformance.http_stack import HangGuard, RequestStats, TargetError, Throttle, retry_after_s, server_time_s
+from conformance.transcript import Transcript
 
 Action = tuple  # ("status", code, {headers}) | ("drop",) | ("hang",) | ("trickle",) | ("trickle_headers",)
 
@@ -330,3 +322,44 @@ def test_a_redirect_within_the_origin_is_followed_as_rfc_9110_says(target: Scrip
                                       headers={"Content-Type": "application/json"})
     assert response.status_code == 200
     assert target.received[f"{method} /v1/new"] == 1 and target.bodies[f"{method} /v1/new"] == [body]
+
+
+def test_schemathesis_calls_are_counted_by_the_clients_observer(target: ScriptedTarget) -> None:
+    """The property runner's calls go through the run's one ``CallObserver``, as the client's own: a timeout counts
+    for the hang guard and the statistics (the operation is then not sent again), an answer is counted with its
+    server time and tells the hang guard the target is up."""
+    from types import SimpleNamespace
+
+    from schemathesis import Response
+
+    from conformance.config import Space
+    from conformance.profile import build_profile
+    from conformance.properties.checks import PropertyChecks
+    from conformance.properties.runner import PropertyRun
+    from conformance.properties.schema import BUDGETS
+    from conformance.resources import Resources
+
+    guard, stats = HangGuard(limit=1, down_after=2), RequestStats()
+    api = client(target, timeout=0.3, hang_guard=guard, stats=stats)
+    checks = PropertyChecks(http=api, space=Space(name="p", owner="alice", space="main"), profile=build_profile(),
+                            resources=Resources(), stats=stats)
+    run = PropertyRun(schema=None, checks=checks, seed=0, budget=BUDGETS["quick"], transcript=api.transcript,
+                      headers={})
+    session = api.requests_session()
+
+    def get(path: str) -> Response:
+        return Response.from_requests(session.get(f"{target.url}{path}", timeout=0.3), verify=True)
+
+    target.scripts["GET /v1/user/keys/k"].append(("hang",))
+    keys = SimpleNamespace(method="get", formatted_path="/user/keys/k")
+    with pytest.raises(TargetError, match="GET /user/keys/k did not answer within 0.3 s"):
+        run.send(keys, lambda: get("/user/keys/k"))
+    assert run.undecided is not None and stats.as_dict()["timeouts"] == 1
+    with pytest.raises(TargetError, match="not sent again"):
+        run.before(keys)
+    run.send(SimpleNamespace(method="get", formatted_path="/user"), lambda: get("/user"))
+    assert (stats.requests, stats.timed, stats.server_s) == (1, 1, pytest.approx(0.0025))
+    target.scripts["GET /v1/spaces/a/b/audios"].append(("hang",))
+    with pytest.raises(TargetError):
+        api.request("GET", "spaces/a/b/audios")
+    assert api.get_user().status_code == 200, "one timeout since the last answer: the target is not down"

@@ -446,7 +446,7 @@ def test_allow_insecure_http_must_be_a_boolean(tmp_path: Path) -> None:
 
 
 def test_max_response_bytes_is_optional_and_overrides_the_derived_limits(tmp_path: Path) -> None:
-    from conformance.client import transport_options
+    from conformance.http_stack import transport_options
 
     assert load_settings(env={}).max_response_bytes is None
     settings = load_settings(write(tmp_path, "max_response_bytes = 65536\n"), env={})
@@ -458,7 +458,7 @@ def test_max_response_bytes_is_optional_and_overrides_the_derived_limits(tmp_pat
 
 
 def test_without_max_response_bytes_the_limits_follow_the_profile(tmp_path: Path) -> None:
-    from conformance.client import transport_options
+    from conformance.http_stack import transport_options
 
     settings = load_settings(write(tmp_path, "[profile]\nmax_duration_s = 10\nmax_stored_sample_rate = 8000\n"),
                              env={})
