@@ -1,4 +1,9 @@
-"""Validation step 2 of the guide: retrieve the stored binary and check it is a WAV of the same sound."""
+"""Validation step 2 of the guide: retrieve the stored binary and check it is a WAV of the same sound.
+
+The same checks run over every audio under test (``scenarios/_audio.py``): each corpus row the profile accepts,
+as uploaded by the suite, and each audio named in ``[read_only]``, which a ``--read-only`` run reads and nothing
+else.
+"""
 
 from __future__ import annotations
 
@@ -8,79 +13,50 @@ import pytest
 
 from conformance.checks.audio import duration_is_iso8601
 from conformance.checks.wav import (
-    file_answered_in_time,
-    file_answers_wav,
     is_pcm16_mono_wav,
     is_same_sound,
     length_matches_duration,
     parses_as_wav,
     rate_matches_details,
 )
-from conformance.http_stack import TargetDown, TargetError
-from conformance.manifest import MediaCase
+from conformance.outcomes import disabled
 from conformance.profile import Profile
-from conformance.pytest_fixtures import ClientFactory
-from conformance.scenarios._support import (
-    accepted_rows,
-    require_settled,
-)
-from conformance.workflow import Upload, fetch_file
+from conformance.scenarios._audio import AudioUnderTest
 
-Uploaded = Callable[..., Upload]
-by_media = accepted_rows
-
-
-def _wav(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> tuple[Upload, bytes]:
-    upload = uploaded(media)
-    require_settled(upload)
-    response, error = None, None
-    try:
-        response = fetch_file(client_for("primary"), upload)
-    except TargetDown:
-        raise  # not this endpoint: the whole target stopped answering (undecided)
-    except TargetError as exc:
-        error = exc
-    file_answered_in_time(error)
-    assert response is not None
-    return upload, file_answers_wav(response)
+pytestmark = pytest.mark.rows("audio", "audios_under_test", indirect=True)
 
 
 @pytest.mark.requirement("WAV-GET-200")
-@by_media
-def test_file_answers_wav(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> None:
+def test_file_answers_wav(audio: AudioUnderTest) -> None:
     """The file endpoint answers 200 with a WAV content type."""
-    _wav(uploaded, media, client_for)
+    audio.wav()
 
 
 @pytest.mark.requirement("WAV-FORMAT")
-@by_media
-def test_file_is_pcm16_mono(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> None:
+def test_file_is_pcm16_mono(audio: AudioUnderTest) -> None:
     """The WAV is RIFF/WAVE PCM 16-bit mono with consistent sizes."""
-    is_pcm16_mono_wav(_wav(uploaded, media, client_for)[1])
+    is_pcm16_mono_wav(audio.wav())
 
 
 @pytest.mark.requirement("WAV-RATE")
-@by_media
-def test_file_rate_matches_details(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> None:
+def test_file_rate_matches_details(audio: AudioUnderTest) -> None:
     """The WAV's rate is the `sampleRate` of the details."""
-    upload, data = _wav(uploaded, media, client_for)
-    rate_matches_details(parses_as_wav(data), require_settled(upload))
+    rate_matches_details(parses_as_wav(audio.wav()), audio.details())
 
 
 @pytest.mark.requirement("WAV-DURATION")
-@by_media
-def test_file_length_matches_duration(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory,
-                                      profile: Profile) -> None:
+def test_file_length_matches_duration(audio: AudioUnderTest, profile: Profile) -> None:
     """The WAV's length is the `duration` of the details."""
-    upload, data = _wav(uploaded, media, client_for)
-    length_matches_duration(parses_as_wav(data), duration_is_iso8601(require_settled(upload)), profile)
+    details = audio.details()
+    length_matches_duration(parses_as_wav(audio.wav()), duration_is_iso8601(details), profile)
 
 
 @pytest.mark.requirement("WAV-SAME-SOUND")
-@by_media
-def test_file_is_same_sound(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory, profile: Profile,
+def test_file_is_same_sound(audio: AudioUnderTest, profile: Profile,
                             record_property: Callable[[str, object], None]) -> None:
-    """Listening, automated: the WAV correlates with the suite's own decode of the uploaded fixture."""
-    _, data = _wav(uploaded, media, client_for)
-    correlation = is_same_sound(data, media.read(), lossless=media.lossless, profile=profile)
+    """Listening, automated: the WAV correlates with the suite's own decode of the fixture it was made from."""
+    media = audio.media()
+    if media is None:
+        disabled("no fixture `media` named for this audio in [read_only]")
+    correlation = is_same_sound(audio.wav(), media.read(), lossless=media.lossless, profile=profile)
     record_property("correlation", f"{correlation:.4f}")

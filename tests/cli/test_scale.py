@@ -111,8 +111,9 @@ def test_a_read_only_run_sends_no_write(shared: tuple[EmbeddedServer, Path], tmp
     summary = json.loads((tmp_path / "certification.json").read_text(encoding="utf-8"))
     assert summary["read_only"] is True
     nodeids = [t["nodeid"] for t in summary["tests"]]
-    assert nodeids and all("test_existing.py" in n or "test_auth.py::test_refusal" in n for n in nodeids)
-    assert any(t["outcome"] == "passed" and "test_existing_file_is_pcm16_mono" in t["nodeid"]
+    assert nodeids and all("test_existing.py" in n or "test_auth.py::test_refusal" in n
+                           or ("test_file.py" in n and "[audio" in n) for n in nodeids)
+    assert any(t["outcome"] == "passed" and "test_file.py::test_file_is_pcm16_mono[audio0]" in t["nodeid"]
                for t in summary["tests"])
 
 
@@ -201,7 +202,7 @@ def test_a_read_only_run_compares_an_audio_named_with_its_fixture(tmp_path: Path
                           f'media = "{FIXTURE}" }}]\n', encoding="utf-8")
         result = conformance("run", "--config", str(config), "--read-only", "--reports", str(tmp_path / "r"))
     summary = json.loads((tmp_path / "r" / "certification.json").read_text(encoding="utf-8"))
-    same_sound = [t for t in summary["tests"] if "test_existing_file_is_same_sound" in t["nodeid"]]
+    same_sound = [t for t in summary["tests"] if "test_file.py::test_file_is_same_sound[audio" in t["nodeid"]]
     if fault is None:
         assert result.returncode == 0, result.stdout[-3000:]
         assert [t["outcome"] for t in same_sound] == ["passed"]
