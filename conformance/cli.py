@@ -101,27 +101,23 @@ def _say(message: str) -> None:
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Validate, probe, run pytest, print the verdict."""
-    from conformance.config import ConfigError, load_settings, require_existing_audios, require_identity
+    from conformance.config import ConfigError
     from conformance.http_stack import TargetError
-    from conformance.profile import ProfileError, load_variant
-    from conformance.target import probe
+    from conformance.profile import ProfileError
+    from conformance.session import check_target, run_settings
 
     try:
-        overrides: dict[str, Any] = {"base_url": args.target, "budget": args.budget, "seed": args.seed}
-        if args.variant:
-            overrides["profile"] = load_variant(args.variant)
-        settings = load_settings(args.config, overrides=overrides)
+        settings = run_settings(args.config, target=args.target, budget=args.budget, seed=args.seed,
+                                variant=args.variant)
     except (ConfigError, ProfileError) as exc:
         _say(f"configuration error: {exc}")
         return EXIT_UNUSABLE
     if settings.base_url is not None:
-        try:
-            probe(settings.base_url, min(settings.timeout, 10.0))
+        try:  # the same acceptance as the plugin's, before pytest starts, so a bad target is one sentence
+            check_target(settings, read_only=args.read_only and not args.plan, timeout=min(settings.timeout, 10.0))
         except TargetError as exc:
             _say(str(exc))
             return EXIT_UNUSABLE
-        try:
-            require_identity(settings)
         except ConfigError as exc:
             _say(f"configuration error: {exc}")
             return EXIT_UNUSABLE
@@ -133,12 +129,6 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         return EXIT_UNUSABLE
     if args.plan:
         return run_plan(args, settings, reports, extra)
-    if settings.base_url is not None and args.read_only:
-        try:
-            require_existing_audios(settings)
-        except ConfigError as exc:
-            _say(f"configuration error: {exc}")
-            return EXIT_UNUSABLE
     (reports / "certification.json").unlink(missing_ok=True)
     # cleaned here, not by allure-pytest: under xdist each worker would clean it while others already write
     shutil.rmtree(reports / "allure-results", ignore_errors=True)
@@ -269,7 +259,10 @@ def run_selftest(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _verdict(code: int, reports: Path, target: str | None) -> int:
-    """The one-line verdict, from the certification (a failed SHOULD or a waived failure does not fail it)."""
+    """The one-line verdict (``conformance.summary.verdict_sentence``, as report.html shows it) and its exit
+    code."""
+    from conformance.summary import verdict_sentence
+
     summary_path = reports / "certification.json"
     try:
         summary = json.loads(summary_path.read_text(encoding="utf-8"))
@@ -281,30 +274,9 @@ def _verdict(code: int, reports: Path, target: str | None) -> int:
     if code not in (0, 1) or summary is None:
         _say(f"the run could not complete (pytest exit {code}); see the messages above")
         return EXIT_UNUSABLE
-    where = summary.get("target") or target
-    checked = sum(1 for t in summary["tests"] if t["outcome"] == "passed")
-    report = reports / "report.html"
-    notes = [f"{len(summary[k])} {k}" for k in ("warnings", "waived") if summary.get(k)]
-    extra = f" ({', '.join(notes)})" if notes else ""
-    if summary.get("read_only"):  # a smoke check of existing audios: no level, nothing was uploaded
-        outcome = ("PASSED" if summary.get("verdict") == "conforms"
-                   else f"FAILED ({', '.join(summary.get('failed_requirements', [])) or 'undecided checks'})")
-        print(f"READ-ONLY CHECK {outcome}: {checked} checks against {where}, nothing written{extra} "  # noqa: T201
-              f"(report: {report})")
-        return EXIT_CONFORMS if summary.get("verdict") == "conforms" else EXIT_NONCONFORMING
+    print(verdict_sentence(summary, report=reports / "report.html", target=target))  # noqa: T201
     if summary.get("verdict") == "conforms":
-        level = summary.get("level") or "none"
-        print(f"CONFORMS, level {level}: {checked} checks passed against {where}{extra} (report: {report})")  # noqa: T201
         return EXIT_CONFORMS
-    failed = ", ".join(summary.get("failed_requirements", [])) or "no requirement outright"
-    undecided = summary.get("undecided_requirements", [])
-    errors = summary.get("error_requirements", [])
-    also = f"; could not decide {', '.join(undecided)}" if undecided else ""
-    broke = f"; the suite itself failed while checking {', '.join(errors)} (suite error)" if errors else ""
-    problems = "".join(f"; {p}" for p in summary.get("problems", []))
-    if summary.get("verdict") == "not certified":  # only the suite broke: nothing is held against the target
-        print(f"NOT CERTIFIED: {where} was not judged on every requirement{broke}{also} "  # noqa: T201
-              f"(report: {report})")
-        return EXIT_SUITE_ERROR
-    print(f"DOES NOT CONFORM: {where} fails {failed}{also}{broke}{problems} (report: {report})")  # noqa: T201
+    if summary.get("verdict") == "not certified" and not summary.get("read_only"):
+        return EXIT_SUITE_ERROR  # only the suite broke: nothing is held against the target
     return EXIT_NONCONFORMING

@@ -17,9 +17,9 @@ from conformance.config import Settings, Space
 from conformance.http_stack import TargetError, transport_options
 from conformance.manifest import ManifestError, MediaCase, load_manifest
 from conformance.outcomes import disabled
-from conformance.plugin import STATE_KEY, RunState
 from conformance.profile import Profile
 from conformance.resources import Resources
+from conformance.run_state import STATE_KEY, RunState
 from conformance.workflow import Upload, UploadCache, upload
 
 

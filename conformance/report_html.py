@@ -1,20 +1,22 @@
 """pytest-html hooks: the certification summary on top, and a Requirement column (id and level) per row.
 
 Registered by the plugin only when pytest-html is active. The plugin's ``pytest_sessionfinish`` runs first
-(``tryfirst``), so the certification exists when pytest-html asks for the summary. Transcripts reach the HTML as
-redacted report sections (``plugin.pytest_runtest_makereport``), so nothing here sees a secret.
+(``tryfirst``), so the certification exists when pytest-html asks for the summary; its headline is the CLI's
+verdict sentence (``conformance.summary.verdict_sentence``). Transcripts reach the HTML as redacted report sections
+(``conformance.reporting.describe``), so nothing here sees a secret. The access matrix is drawn from the facts
+each access row carries (``@pytest.mark.facts``), never from test ids.
 """
 
 from __future__ import annotations
 
-import re
 from html import escape
 from typing import Any
 
 import pytest
 
 from conformance import requirements
-from conformance.plugin import STATE_KEY, RunState
+from conformance.run_state import STATE_KEY, RunState
+from conformance.summary import verdict_sentence
 
 _COLOURS = {"pass": "#1a7f37", "warn": "#9a6700", "waived": "#8250df", "fail": "#cf222e", "error": "#6e7781",
             "undecided": "#bc4c00",
@@ -57,15 +59,7 @@ def certification_html(state: RunState) -> str:
     if result is None:
         return f"<p>Target: <code>{target}</code> ({kind}); no certification was produced.</p>"
     colour = _COLOURS["pass" if result.conforms else "fail"]
-    headline = (f"CONFORMS, level {escape(result.level or 'none')}" if result.conforms
-                else f"DOES NOT CONFORM: fails {escape(', '.join(result.failed) or 'no requirement outright')}")
-    if result.errors:  # a bug in the suite is said as such, never as a failure of the target
-        headline += ("" if result.failed else " — NOT CERTIFIED") + (
-            f"; the suite itself failed while checking {escape(', '.join(result.errors))}")
-    if state.read_only:  # a smoke check of existing audios certifies no level: nothing was uploaded
-        headline = ("READ-ONLY CHECK PASSED" if result.conforms else
-                    f"READ-ONLY CHECK FAILED: {escape(', '.join(result.failed) or 'no requirement outright')}")
-        headline += " (not a certification: nothing was written)"
+    headline = escape(verdict_sentence(state.summary or {}, target=settings.base_url))  # the CLI's sentence
     rows = "".join(
         f'<tr><td><code>{escape(rid)}</code></td><td>{v["level"]}</td><td>{escape(v["tier"])}</td>'
         f'<td style="color:{_COLOURS.get(v["outcome"], "#000")};font-weight:bold">{escape(v["outcome"])}</td>'
@@ -86,7 +80,6 @@ def certification_html(state: RunState) -> str:
     )
 
 
-_CELL = re.compile(r"::test_access\[(?P<actor>[^-\]]+)-(?P<operation>[^-\]]+)-(?P<target>[^-\]]+)\]$")
 _MARKS = {"passed": ("✓", "pass"), "failed": ("✗", "fail"), "error": ("!", "error"), "skipped": ("–", "skip")}
 
 
@@ -95,10 +88,10 @@ def access_matrix_html(results: list[dict[str, Any]]) -> str:
     cells: dict[str, dict[tuple[str, str], str]] = {}
     operations: list[str] = []
     for result in results:
-        match = _CELL.search(result["nodeid"])
-        if match is None or result.get("when") not in ("call", "setup"):
+        cell = result.get("facts") or {}
+        if not {"actor", "operation", "target"} <= set(cell) or result.get("when") not in ("call", "setup"):
             continue
-        actor, operation, target = match.group("actor", "operation", "target")
+        actor, operation, target = cell["actor"], cell["operation"], cell["target"]
         if operation not in operations:
             operations.append(operation)
         cells.setdefault(actor, {})[(target, operation)] = result["outcome"]

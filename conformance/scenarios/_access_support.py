@@ -24,8 +24,8 @@ from conformance.client import ApiClient
 from conformance.config import Settings, Space
 from conformance.manifest import MediaCase
 from conformance.outcomes import disabled
-from conformance.plugin import RunState
 from conformance.pytest_fixtures import ClientFactory
+from conformance.run_state import RunState
 from conformance.workflow import Upload, audios_with_alias, create, create_without_file, encode_file, settle, upload
 
 AWAITING = "avaitingFile"  # sic: the documented state name

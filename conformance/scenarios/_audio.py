@@ -27,7 +27,7 @@ from conformance.client import ApiClient
 from conformance.config import ExistingAudio, Space
 from conformance.http_stack import TargetDown, TargetError
 from conformance.manifest import ManifestError, MediaCase, load_manifest
-from conformance.plugin import STATE_KEY
+from conformance.run_state import STATE_KEY
 from conformance.scenarios._support import accepted_corpus, require_settled
 from conformance.workflow import Upload, fetch_file
 

@@ -19,8 +19,8 @@ from _pytest.mark.structures import ParameterSet
 from conformance import rows
 from conformance.checks.audio import create_step_created, processing_step_settled
 from conformance.manifest import ManifestError, MediaCase, Verdict, expected_verdict, for_profile, load_manifest
-from conformance.plugin import STATE_KEY
 from conformance.profile import Profile, build_profile
+from conformance.run_state import STATE_KEY
 from conformance.workflow import Upload
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -31,9 +31,9 @@ from conformance.checks.access import (
 from conformance.checks.http import has_bearer_challenge, json_body
 from conformance.config import Space
 from conformance.outcomes import unsupported
-from conformance.plugin import RunState
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
+from conformance.run_state import RunState
 from conformance.scenarios._access_support import MatrixRunner
 from conformance.scenarios._lifecycle import require_capability
 from conformance.scenarios._support import accepted_media
@@ -49,7 +49,10 @@ EXISTENCE_PAIRS = (("foreign_space", "unknown_space"), ("nonmember_org_space", "
 @rows.source("access_cells")
 def access_cells(config: pytest.Config) -> list[ParameterSet]:
     """One row per cell of the access matrix (``conformance/access_matrix.toml``), marked with its requirements."""
-    return [pytest.param(cell, id=cell.id, marks=[pytest.mark.requirement(*cell.requirements)]) for cell in CELLS]
+    return [pytest.param(cell, id=cell.id, marks=[
+        pytest.mark.requirement(*cell.requirements),
+        pytest.mark.facts(actor=cell.actor.name, operation=cell.operation.name, target=cell.target.name)])
+        for cell in CELLS]
 
 
 @pytest.fixture(scope="session")

@@ -32,9 +32,9 @@ from conformance.checks.credentials import (
 from conformance.checks.http import json_body
 from conformance.config import Actor, Settings
 from conformance.outcomes import disabled
-from conformance.plugin import RunState
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
+from conformance.run_state import RunState
 from conformance.scenarios._lifecycle import require_capability
 
 

@@ -29,12 +29,12 @@ from conformance.checks.media import non_strict_base64_refused
 from conformance.client import session_token
 from conformance.http_stack import TargetError
 from conformance.outcomes import unsupported
-from conformance.plugin import STATE_KEY, RunState
 from conformance.properties import strategies
 from conformance.properties.checks import PropertyChecks, as_httpx, exchange, invalid_create_refused
 from conformance.properties.runner import PropertyRun
 from conformance.properties.schema import BUDGETS, DefinitionError, load, operation_labels, read_definition
 from conformance.properties.strategies import Clip, Mutant
+from conformance.run_state import STATE_KEY, RunState
 
 CREATE = "POST /spaces/{owner}/{space}/audios"
 

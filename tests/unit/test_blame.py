@@ -13,8 +13,9 @@ import pytest
 from conformance.checks import ConformanceFailure
 from conformance.http_stack import TargetError
 from conformance.outcomes import Outcome, Unsupported
-from conformance.plugin import RunDeadline, outcome_of_call
 from conformance.properties.runner import PropertyEngineError, PropertyRun
+from conformance.reporting import outcome_of_call
+from conformance.run_state import RunDeadline
 
 
 def report(outcome: str, when: str = "call") -> pytest.TestReport:

@@ -1,0 +1,98 @@
+"""The run's summary: ``certification.json``, and the one sentence that says its verdict.
+
+``certification.json`` is what every reader of a run depends on (the CLI's verdict, ``conformance diff``, the
+self-test, report.html): target, profile, per requirement the outcome with its level and tier, the leaks, and a
+row per test. :func:`verdict_sentence` turns it into the line the CLI prints and report.html shows on top, so the
+two never say different things.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from conformance import __version__
+from conformance.certification import capabilities, certify, percentiles
+from conformance.run_state import RunState, now
+
+
+def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
+    """Judge the run and write ``certification.json`` (redacted); returns what was written."""
+    result = certify(state.results, waivers=state.waivers, strict_should=state.settings.profile.strict_should,
+                     today=datetime.now(UTC).date())
+    state.certification = result
+    summary = {
+        "suite_version": __version__,
+        "suite_revision": _revision(),
+        "target": state.settings.base_url,
+        "target_version": state.target_version,
+        "embedded_reference": state.embedded,
+        "profile": state.settings.profile.as_dict(),
+        "budget": state.settings.budget,
+        "seed": state.settings.seed,
+        "run_id": state.run_id,
+        "started": state.started,
+        "finished": now(),
+        "pytest_exit_status": int(exitstatus),
+        "verdict": result.verdict,
+        "level": result.level,
+        "failed_requirements": result.failed,
+        "undecided_requirements": result.undecided,
+        "error_requirements": result.errors,
+        "warnings": result.warnings,
+        "waived": result.waived,
+        "problems": result.problems,
+        "requirements": result.requirements,
+        "capabilities": capabilities(state.settings.profile.capabilities, result.requirements),
+        "time_to_available": percentiles(state.waits),
+        "requests": state.stats.as_dict(),
+        "read_only": state.read_only,
+        "leaks": state.leak_rows,
+        "tests": state.results,
+    }
+    state.reports_dir.mkdir(parents=True, exist_ok=True)
+    text = state.redactor(json.dumps(summary, indent=2, ensure_ascii=False))
+    (state.reports_dir / "certification.json").write_text(text + "\n", encoding="utf-8")
+    state.summary = json.loads(text)
+    return state.summary
+
+
+def verdict_sentence(summary: Mapping[str, Any], *, report: Path | None = None, target: str | None = None) -> str:
+    """The verdict of a certification in one sentence (a failed SHOULD or a waived failure does not fail it):
+    CONFORMS with the level reached, DOES NOT CONFORM with what failed and what could not be decided, NOT CERTIFIED
+    when only the suite itself broke, or the outcome of a read-only check, which certifies no level."""
+    where = summary.get("target") or target
+    checked = sum(1 for t in summary.get("tests", []) if t.get("outcome") == "passed")
+    seen = f" (report: {report})" if report is not None else ""
+    notes = [f"{len(summary[k])} {k}" for k in ("warnings", "waived") if summary.get(k)]
+    extra = f" ({', '.join(notes)})" if notes else ""
+    conforms = summary.get("verdict") == "conforms"
+    if summary.get("read_only"):  # a smoke check of existing audios: no level, nothing was uploaded
+        outcome = ("PASSED" if conforms
+                   else f"FAILED ({', '.join(summary.get('failed_requirements', [])) or 'undecided checks'})")
+        return f"READ-ONLY CHECK {outcome}: {checked} checks against {where}, nothing written{extra}{seen}"
+    if conforms:
+        return f"CONFORMS, level {summary.get('level') or 'none'}: {checked} checks passed against {where}{extra}{seen}"
+    failed = ", ".join(summary.get("failed_requirements", [])) or "no requirement outright"
+    undecided = summary.get("undecided_requirements", [])
+    errors = summary.get("error_requirements", [])
+    also = f"; could not decide {', '.join(undecided)}" if undecided else ""
+    broke = f"; the suite itself failed while checking {', '.join(errors)} (suite error)" if errors else ""
+    problems = "".join(f"; {p}" for p in summary.get("problems", []))
+    if summary.get("verdict") == "not certified":  # only the suite broke: nothing is held against the target
+        return f"NOT CERTIFIED: {where} was not judged on every requirement{broke}{also}{seen}"
+    return f"DOES NOT CONFORM: {where} fails {failed}{also}{broke}{problems}{seen}"
+
+
+def _revision() -> str | None:
+    """The suite's git commit, when it runs from a checkout."""
+    try:
+        result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=Path(__file__).parent,
+                                capture_output=True, text=True, timeout=5)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return result.stdout.strip() or None
