@@ -1,9 +1,10 @@
-"""The audio under test: what the WAV scenarios judge, whoever made it.
+"""The audio under test: what the details and WAV scenarios judge, whoever made it.
 
 The guide's validation step (``../shared/api/seed-upload-an-audio.txt``: read the details, retrieve the stored
 binary and listen to it) is the same for an audio the suite uploaded from a corpus row and for one that already
 exists on the target (``[read_only] audios``, the only audios a ``--read-only`` run may touch). Both become an
-:class:`AudioUnderTest`, so ``scenarios/test_file.py`` is written once and runs over both kinds: the rows of the
+:class:`AudioUnderTest`, so ``scenarios/test_details.py`` and ``scenarios/test_file.py`` are written once and run
+over both kinds: the rows of the
 ``audios_under_test`` source (``conformance/rows.py``) are the accepted corpus rows and then the named audios, the
 latter marked ``readonly``. Each kind keeps its own preconditions: an upload must have been created and become
 available (``create_step_created``, ``processing_step_settled``), a named audio's details must answer
@@ -12,7 +13,7 @@ available (``create_step_created``, ``processing_step_settled``), a named audio'
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,15 +22,15 @@ import pytest
 from _pytest.mark.structures import ParameterSet
 
 from conformance import rows
-from conformance.checks.audio import details_of
+from conformance.checks.audio import details_equal_created, details_equal_listed, details_of, has_every_field
 from conformance.checks.wav import file_answered_in_time, file_answers_wav
 from conformance.client import ApiClient
 from conformance.config import ExistingAudio, Space
 from conformance.http_stack import TargetDown, TargetError
 from conformance.manifest import ManifestError, MediaCase, load_manifest
 from conformance.run_state import STATE_KEY
-from conformance.scenarios._support import accepted_corpus, require_settled
-from conformance.workflow import Upload, fetch_file
+from conformance.scenarios._support import accepted_corpus, require_created, require_settled
+from conformance.workflow import Upload, fetch_file, list_all
 
 
 @dataclass(slots=True)
@@ -70,8 +71,11 @@ class AudioUnderTest:
 
     label: str
     media: Callable[[], MediaCase | None]
-    details: Callable[[], dict[str, Any]]
+    details: Callable[[], dict[str, Any]]  # the audio once processed
     file: Callable[[], httpx.Response]
+    answer: Callable[[], dict[str, Any]]  # the audio as the target first showed it (create's answer, or details)
+    read_details: Callable[[], dict[str, Any]]  # GET .../audios/{audio}, judged by AUD-DETAILS-200
+    timestamped: Callable[[], Iterator[tuple[dict[str, Any], bool]]]  # each view with "must it be uploaded?"
 
     def wav(self) -> bytes:
         """The stored WAV: the file endpoint must answer in time (a hang there is its failure, WAV-GET-200) with
@@ -89,24 +93,51 @@ class AudioUnderTest:
 
 
 def uploaded_audio(media: MediaCase, upload: Callable[[], Upload], client: ApiClient) -> AudioUnderTest:
-    """An upload of the suite (``upload``: the run's cached upload of ``media``): its details are the processed
-    audio, its file is read once per run."""
+    """An upload of the suite (``upload``: the run's cached upload of ``media``): its first answer is create's,
+    its details are the processed audio, its file is read once per run."""
 
     def file() -> httpx.Response:
         made = upload()
         require_settled(made)
         return fetch_file(client, made)
 
-    return AudioUnderTest(label=media.id, media=lambda: media, details=lambda: require_settled(upload()), file=file)
+    def read_details() -> dict[str, Any]:
+        """The details equal what create answered (processing may fill in state and media fields); on an
+        asynchronous target the processed fields equal the listed audio's."""
+        made = upload()
+        created = require_created(made)
+        settled = created.get("state") == "available"
+        details = details_equal_created(client.get_audio(made.space, created["handle"]), created, settled=settled)
+        has_every_field(details)
+        if not settled and made.settled is not None:
+            found = list_all(client, made.space, search=created["handle"])
+            details_equal_listed(details, next((i for i in found if i.get("handle") == created["handle"]), None))
+        return details
+
+    def timestamped() -> Iterator[tuple[dict[str, Any], bool]]:
+        created = require_created(upload())
+        yield created, created.get("state") == "available"
+        yield require_settled(upload()), True
+
+    return AudioUnderTest(label=media.id, media=lambda: media, details=lambda: require_settled(upload()), file=file,
+                          answer=lambda: require_created(upload()), read_details=read_details,
+                          timestamped=timestamped)
 
 
 def existing_audio(existing: Existing, client: ApiClient) -> AudioUnderTest:
     """A named audio: its details and file are read once per run, shared by every check of it."""
     audio = existing.audio
+
+    def timestamped() -> Iterator[tuple[dict[str, Any], bool]]:
+        details = existing.read_details(client)
+        yield details, details.get("state") == "available"
+
     return AudioUnderTest(
         label=audio.handle, media=lambda: fixture_media(audio.media) if audio.media is not None else None,
         details=lambda: existing.read_details(client),
-        file=lambda: existing.fetch("file", lambda: client.get_audio_file(existing.space, audio.handle)))
+        file=lambda: existing.fetch("file", lambda: client.get_audio_file(existing.space, audio.handle)),
+        answer=lambda: existing.read_details(client), read_details=lambda: existing.read_details(client),
+        timestamped=timestamped)
 
 
 def fixture_media(media_id: str) -> MediaCase:

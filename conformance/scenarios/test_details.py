@@ -1,33 +1,41 @@
-"""Validation step 1 of the guide: retrieve the audio's details and compare them with what create returned."""
+"""Validation step 1 of the guide: the audio's details, and every field of the audio as the target shows it.
+
+The same checks run over every audio under test (``scenarios/_audio.py``): each corpus row the profile accepts,
+as uploaded by the suite (the details must equal what create answered), and each audio named in ``[read_only]``.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import pytest
 
-from conformance.checks.audio import details_equal_created, details_equal_listed, has_every_field
-from conformance.manifest import MediaCase
-from conformance.pytest_fixtures import ClientFactory
-from conformance.scenarios._support import (
-    accepted_rows,
-    require_created,
-)
-from conformance.workflow import Upload, list_all
+from conformance.checks.audio import duration_is_iso8601, has_every_field, timestamps_are_consistent
+from conformance.profile import Profile
+from conformance.scenarios._audio import AudioUnderTest
 
-Uploaded = Callable[..., Upload]
+pytestmark = pytest.mark.rows("audio", "audios_under_test", indirect=True)
 
 
 @pytest.mark.requirement("AUD-DETAILS-200")
-@accepted_rows
-def test_details_equal_create(uploaded: Uploaded, media: MediaCase, client_for: ClientFactory) -> None:
-    """`GET .../audios/{audio}` answers 200 with the same audio (processing may fill in state and media fields)."""
-    upload = uploaded(media)
-    created = require_created(upload)
-    response = client_for("primary").get_audio(upload.space, created["handle"])
-    settled = created.get("state") == "available"
-    details = details_equal_created(response, created, settled=settled)
-    has_every_field(details)
-    if not settled and upload.settled is not None:  # asynchronous: compare the processed fields with the list
-        found = list_all(client_for("primary"), upload.space, search=created["handle"])
-        details_equal_listed(details, next((i for i in found if i.get("handle") == created["handle"]), None))
+def test_details_answer_the_audio(audio: AudioUnderTest) -> None:
+    """`GET .../audios/{audio}` answers 200 with that audio (for an upload: the same audio create answered)."""
+    audio.read_details()
+
+
+@pytest.mark.requirement("AUD-SCHEMA-FIELDS")
+def test_audio_has_every_field(audio: AudioUnderTest) -> None:
+    """The audio, as the target first shows it, has every documented field with its type."""
+    has_every_field(audio.answer())
+
+
+@pytest.mark.requirement("AUD-DURATION-FORMAT")
+def test_duration_is_iso8601(audio: AudioUnderTest) -> None:
+    """`duration` is an ISO-8601 duration."""
+    duration_is_iso8601(audio.details())
+
+
+@pytest.mark.requirement("AUD-TIMESTAMPS")
+def test_timestamps_are_consistent(audio: AudioUnderTest, profile: Profile) -> None:
+    """`createdAt`/`uploadedAt` are zoned RFC 3339 and in order: in create's answer and after processing (an
+    upload), or in the details (`uploadedAt` once the audio is available)."""
+    for view, uploaded in audio.timestamped():
+        timestamps_are_consistent(view, profile, uploaded=uploaded)

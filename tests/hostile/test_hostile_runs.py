@@ -52,7 +52,7 @@ class Case:
     undecided: tuple[str, ...] = ()  # requirements whose checks the finding leaves undecided (never failed)
 
 
-DETAILS_CHECKS = f"test_transport or (test_details_equal_create and {MEDIA})"
+DETAILS_CHECKS = f"test_transport or (test_details_answer_the_audio and {MEDIA})"
 FILE_CHECKS = f"test_transport or (test_file_answers_wav and {MEDIA}) or (test_file_is_pcm16_mono and {MEDIA})"
 CASES = (
     Case("cross-origin-redirect", f"{DETAILS_CHECKS} or test_access_path_variant or test_stateful",
