@@ -1,9 +1,9 @@
 """Refused uploads: media that breaks the documented requirements, and bodies that are not uploads at all.
 
-The guide's prerequisite 4 (``../shared/api/seed-upload-an-audio.txt``; https://docs.loccus.ai/guides/upload-an-audio)
-is that media meets the requirements; the profile says which status each kind of refusal gets
-(``reject_statuses``, or any 4xx when ``strict_reject_statuses = false``). Each kind is its own requirement, so
-each has its own check here; all of them judge the same two things through one oracle: the status, and that
+The guide's prerequisite 4 (https://docs.loccus.ai/guides/upload-an-audio) is that media meets the
+requirements; the profile says which status each kind of refusal gets (``reject_statuses``, or any 4xx when
+``strict_reject_statuses = false``). Each kind is its own requirement, so each has its own check here; all of
+them judge the same two things through one oracle: the status, and that
 nothing was stored (the space holds no audio with the attempt's unique alias). The rows that feed them are the
 corpus rows the profile refuses (``fixtures/manifest.toml``) and the bodies of
 ``conformance/scenarios/test_rejections.py``.

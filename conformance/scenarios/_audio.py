@@ -1,6 +1,6 @@
 """The audio under test: what the details and WAV scenarios judge, whoever made it.
 
-The guide's validation step (``../shared/api/seed-upload-an-audio.txt``: read the details, retrieve the stored
+The guide's validation step (https://docs.loccus.ai/guides/upload-an-audio: read the details, retrieve the stored
 binary and listen to it) is the same for an audio the suite uploaded from a corpus row and for one that already
 exists on the target (``[read_only] audios``, the only audios a ``--read-only`` run may touch). Both become an
 :class:`AudioUnderTest`, so ``scenarios/test_details.py`` and ``scenarios/test_file.py`` are written once and run
