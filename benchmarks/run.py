@@ -23,7 +23,6 @@ import sys
 import tempfile
 import time
 import tomllib
-import wave
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -33,6 +32,7 @@ import av
 import httpx
 import numpy as np
 
+from conformance.media.wav import wav_bytes
 from conformance.reference import media
 from conformance.reference.settings import Limits
 from conformance.target import embedded_reference
@@ -264,13 +264,7 @@ def memory_of(pid: int) -> dict[str, int]:
 def wav_file(rate: int, channels: int, frames: int) -> bytes:
     t = np.arange(frames) / rate
     tone = (0.3 * 32767 * np.sin(2 * np.pi * 440 * t)).astype("<i2")
-    buf = io.BytesIO()
-    with wave.open(buf, "wb") as out:
-        out.setnchannels(channels)
-        out.setsampwidth(2)
-        out.setframerate(rate)
-        out.writeframes(np.repeat(tone, channels).tobytes())
-    return buf.getvalue()
+    return wav_bytes(np.repeat(tone, channels).tobytes(), rate=rate, channels=channels)
 
 
 def figure_memory(tmp: Path) -> list[Figure]:

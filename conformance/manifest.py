@@ -20,7 +20,6 @@ import functools
 import hashlib
 import math
 import os
-import struct
 import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from conformance import requirements
+from conformance.media.wav import WAVE_FORMAT_IEEE_FLOAT, wav_bytes
 from conformance.profile import REJECT_REASONS, Profile, build_profile
 
 ACCEPT_REQUIREMENT = "AUD-CREATE-201"
@@ -265,17 +265,10 @@ def _build(recipe: str, source: bytes, frames: int) -> bytes:
     if recipe == "oversize":
         t = np.arange(frames, dtype=np.float64) / OVERSIZE_RATE
         tone = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype("<f4")
-        return _wav(np.repeat(tone, OVERSIZE_CHANNELS).tobytes(), OVERSIZE_RATE, OVERSIZE_CHANNELS, 32, 3)
+        return wav_bytes(np.repeat(tone, OVERSIZE_CHANNELS).tobytes(), rate=OVERSIZE_RATE, channels=OVERSIZE_CHANNELS,
+                         bits=8 * OVERSIZE_WIDTH, format_tag=WAVE_FORMAT_IEEE_FLOAT)
     from conformance.media.decode import decode  # PyAV, only when a generated row is really uploaded
 
     speech = decode(source, rate=GENERATED_SPEECH_RATE).samples
     pcm = np.clip(np.round(np.resize(speech, frames) * 32767.0), -32768, 32767).astype("<i2")
-    return _wav(pcm.tobytes(), GENERATED_SPEECH_RATE, 1, 16, 1)
-
-
-def _wav(data: bytes, rate: int, channels: int, bits: int, format_tag: int) -> bytes:
-    """A canonical 44-byte-header WAV (format 1 = PCM, 3 = IEEE float)."""
-    align = channels * bits // 8
-    fmt = struct.pack("<HHIIHH", format_tag, channels, rate, rate * align, align, bits)
-    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + b"data" + struct.pack("<I", len(data)) + data
-    return b"RIFF" + struct.pack("<I", len(body)) + body
+    return wav_bytes(pcm.tobytes(), rate=GENERATED_SPEECH_RATE)

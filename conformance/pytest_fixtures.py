@@ -20,7 +20,7 @@ from conformance.outcomes import disabled
 from conformance.profile import Profile
 from conformance.resources import Resources
 from conformance.run_state import STATE_KEY, RunState
-from conformance.workflow import Upload, UploadCache, upload
+from conformance.workflow import Upload, UploadCache
 
 
 class ClientFactory:
@@ -158,9 +158,3 @@ def uploaded(client_for: ClientFactory, space_for: Callable[[str], Space], profi
         return result
 
     return get
-
-
-def fresh_upload(client: ApiClient, actor: str, space: Space, media: MediaCase, alias: str | None, *,
-                 profile: Profile, resources: Resources) -> Upload:
-    """An upload that is not cached (for scenarios that change or delete what they upload)."""
-    return upload(client, actor, space, media, alias, profile=profile, resources=resources)

@@ -82,7 +82,9 @@ def length_matches_duration(info: WavInfo, duration_s: float, profile: Profile) 
 def is_same_sound(wav: bytes, uploaded: bytes, *, lossless: bool, profile: Profile) -> float:
     """The WAV is the uploaded sound: both decoded by the suite to mono at one rate, the normalised
     cross-correlation at the best lag reaches the profile's threshold (lower for lossy sources, whose encoder
-    changed the waveform before the target ever saw it). Returns the correlation for the report."""
+    changed the waveform before the target ever saw it) and so does the correlation of their loudness envelopes.
+    The suite's only same-sound decision: ``conformance/media/compare.py`` scores, the profile holds the
+    thresholds (measured in ``conformance/media/README.md``). Returns the correlation for the report."""
     try:
         reference = decode(uploaded, rate=COMPARISON_RATE)
         candidate = decode(wav, rate=COMPARISON_RATE)

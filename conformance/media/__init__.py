@@ -1,1 +1,1 @@
-"""Media analysis for the conformance suite: strict WAV parsing, decoding, same-sound comparison, durations."""
+"""Media for the suite: WAV parsing and writing, decoding, same-sound comparison, durations, Base64 variants."""

@@ -14,6 +14,9 @@ Decisions:
 - For uncompressed formats (PCM, IEEE float, A-law, mu-law) ``block_align`` must equal
   ``channels * bits / 8``, ``byte_rate`` must equal ``sample_rate * block_align`` and the data size must be a
   whole number of frames. Compressed formats (e.g. IMA ADPCM) only get the structural checks.
+
+The writer (:func:`wav_bytes`) lives here too: every WAV the suite builds (the committed fixtures, the generated
+corpus rows, the lifecycle scenarios' tiny uploads, the threshold experiment) comes from this one function.
 """
 
 from __future__ import annotations
@@ -216,3 +219,31 @@ def pcm16_mono_samples(data: bytes, info: WavInfo) -> np.ndarray:
         )
     samples = np.frombuffer(data, dtype="<i2", count=info.frames, offset=info.data_offset)
     return samples.astype(np.float32) / np.float32(32768.0)
+
+
+def wav_bytes(
+    pcm: bytes,
+    *,
+    rate: int,
+    channels: int = 1,
+    bits: int = 16,
+    format_tag: int = WAVE_FORMAT_PCM,
+    extra_chunks: bytes = b"",
+    riff_size: int | None = None,
+    data_size: int | None = None,
+) -> bytes:
+    """A canonical WAV (RIFF header, 16-byte ``fmt ``, optional extra chunks, ``data``) around ``pcm``.
+
+    Why by hand and not with the stdlib's ``wave`` or PyAV: the fixtures and the parser tests need *exact* control
+    of every header field, including deliberately wrong ones (any ``format_tag`` and ``bits``, a RIFF or data
+    size that lies), which no encoder offers. ``block_align`` and ``byte_rate`` follow from ``channels``, ``bits``
+    and ``rate``; an odd-sized ``pcm`` gets its RIFF pad byte. With the defaults the result is byte for byte what
+    ``wave`` writes for PCM16.
+    """
+    block_align = channels * bits // 8
+    fmt = struct.pack("<HHIIHH", format_tag, channels, rate, rate * block_align, block_align, bits)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", len(fmt)) + fmt + extra_chunks
+    body += b"data" + struct.pack("<I", len(pcm) if data_size is None else data_size) + pcm
+    if len(pcm) % 2:
+        body += b"\0"
+    return b"RIFF" + struct.pack("<I", len(body) if riff_size is None else riff_size) + body

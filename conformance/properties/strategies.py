@@ -4,8 +4,8 @@ Why: schemathesis draws ``format: byte`` as Base64 of *random* bytes, so every "
 positive cases never get past media validation (its issues #2101, #3777, #4268). Here positive cases are real audio
 — a committed corpus row the profile accepts, or a clip synthesised with PyAV (random codec among WAV/FLAC/MP3,
 rate, channels and duration inside the profile's limits) — and negative cases are mutations of real audio (bit
-flips, truncation, a wrong magic, non-strict Base64). Aliases cover Unicode planes, control characters and the
-length boundaries 0/1/100/101 and null.
+flips, truncation, a wrong magic, and the non-strict Base64 of ``conformance/media/base64_variants.py``). Aliases
+cover Unicode planes, control characters and the length boundaries 0/1/100/101 and null.
 
 Every draw is a pure function of Hypothesis' choices (synthesis is seeded from a drawn integer and encoded
 bit-exact), so a failure found with seed S is found again with seed S.
@@ -22,6 +22,7 @@ import numpy as np
 from hypothesis import strategies as st
 
 from conformance.manifest import ManifestError, MediaCase, expected_verdict, load_manifest
+from conformance.media.base64_variants import BASE64_VARIANTS
 from conformance.media.encode import encode
 from conformance.profile import Profile
 
@@ -150,7 +151,6 @@ def audio_bytes(profile: Profile, pool: int = POOL_SIZE) -> st.SearchStrategy[by
 
 # --- negative media: mutations of real audio ------------------------------------------------------------------
 MUTATIONS = ("bit-flips", "truncated", "wrong-magic", "zeroed-header")
-BASE64_VARIANTS = ("line-breaks", "url-safe", "no-padding", "data-uri", "whitespace")
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -181,22 +181,6 @@ def mutate(data: bytes, kind: str, draw: st.DrawFn) -> bytes:
     return bytes(raw)
 
 
-def non_strict_base64(data: bytes, variant: str) -> str:
-    """Base64 of ``data`` that breaks RFC 4648 strictness in one documented way (always refused)."""
-    text = base64.b64encode(data).decode("ascii")
-    if variant == "line-breaks":
-        return "\n".join(text[i : i + 76] for i in range(0, len(text), 76)) + "\n"
-    if variant == "url-safe":
-        swapped = text.replace("+", "-").replace("/", "_")
-        return swapped if swapped != text else "-_" + text[2:]
-    if variant == "no-padding":
-        stripped = text.rstrip("=")
-        return stripped if stripped != text else text[:-1]
-    if variant == "data-uri":
-        return "data:audio/wav;base64," + text
-    return " " + text
-
-
 def mutants(profile: Profile, pool: int = POOL_SIZE) -> st.SearchStrategy[Mutant]:
     """Mutations of real audio: byte-level (a target may accept a still-decodable result) and non-strict Base64."""
 
@@ -207,8 +191,8 @@ def mutants(profile: Profile, pool: int = POOL_SIZE) -> st.SearchStrategy[Mutant
             kind = draw(st.sampled_from(MUTATIONS))
             data = mutate(clip.data, kind, draw)
             return Mutant(base64.b64encode(data).decode("ascii"), f"{clip.label}, {kind}", True)
-        variant = draw(st.sampled_from(BASE64_VARIANTS))
-        text = non_strict_base64(clip.data, variant)
+        variant = draw(st.sampled_from(tuple(BASE64_VARIANTS)))
+        text = BASE64_VARIANTS[variant](clip.base64)
         return Mutant(text, f"{clip.label}, Base64 {variant}", text == clip.base64)
 
     return mutant()

@@ -5,9 +5,9 @@ binary and listen to it) is the same for an audio the suite uploaded from a corp
 exists on the target (``[read_only] audios``, the only audios a ``--read-only`` run may touch). Both become an
 :class:`AudioUnderTest`, so ``scenarios/test_details.py`` and ``scenarios/test_file.py`` are written once and run
 over both kinds: the rows of the ``audios_under_test`` source (``conformance/rows.py``) are the accepted corpus
-rows and then the named audios, the latter marked ``readonly``. Each kind keeps its own preconditions: an upload must have been created and become
-available (``create_step_created``, ``processing_step_settled``), a named audio's details must answer
-(``details_of``).
+rows and then the named audios, the latter marked ``readonly``. Each kind keeps its own preconditions: an upload
+must have been created and become available (``create_step_created``, ``processing_step_settled``), a named
+audio's details must answer (``details_of``).
 """
 
 from __future__ import annotations

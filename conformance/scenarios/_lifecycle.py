@@ -7,8 +7,6 @@ for the end-of-run sweep.
 
 from __future__ import annotations
 
-import io
-import wave
 from typing import Any
 
 import numpy as np
@@ -19,6 +17,7 @@ from conformance.checks.http import json_body
 from conformance.checks.lifecycle import fileless_create_step_created
 from conformance.client import ApiClient
 from conformance.config import Space
+from conformance.media.wav import wav_bytes
 from conformance.outcomes import unsupported
 from conformance.profile import Profile
 from conformance.resources import Resources
@@ -32,13 +31,7 @@ def tiny_wav(profile: Profile, *, freq: float = 440.0) -> bytes:
     rate = max(16000, profile.min_sample_rate)
     t = np.arange(int(rate * TINY_SECONDS)) / rate
     samples = (0.3 * 32767 * np.sin(2 * np.pi * freq * t)).astype("<i2")
-    out = io.BytesIO()
-    with wave.open(out, "wb") as wav:
-        wav.setnchannels(1)
-        wav.setsampwidth(2)
-        wav.setframerate(rate)
-        wav.writeframes(samples.tobytes())
-    return out.getvalue()
+    return wav_bytes(samples.tobytes(), rate=rate)
 
 
 def create(client: ApiClient, space: Space, alias: str | None, *, profile: Profile, resources: Resources,

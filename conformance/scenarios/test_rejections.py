@@ -25,6 +25,7 @@ from conformance.checks.http import error_body_is_problem_json, not_a_server_err
 from conformance.checks.media import UPLOAD_REFUSALS
 from conformance.config import Space
 from conformance.manifest import MediaCase
+from conformance.media.base64_variants import BASE64_VARIANTS
 from conformance.outcomes import unsupported
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
@@ -56,15 +57,9 @@ def _valid_b64() -> str:
     return encode_file(accepted_media()[0].read())
 
 
-BASE64_VARIANTS: dict[str, Callable[[str], str]] = {
-    "line-breaks-76": lambda s: "\n".join(s[i:i + 76] for i in range(0, len(s), 76)),
-    "surrounding-whitespace": lambda s: f"  {s}\n",
-    "url-safe-alphabet": lambda s: s.replace("+", "-").replace("/", "_") + ("" if ("+" in s or "/" in s) else "-_"),
-    "missing-padding": lambda s: s.rstrip("=") if s.endswith("=") else s + "A",
-    "data-uri-prefix": lambda s: "data:audio/wav;base64," + s,
-    "non-ascii": lambda s: s[:8] + "é" + s[8:],
-    "not-base64": lambda s: "this is not base64!",
-}
+NOT_BASE64 = "this is not base64!"
+"""A ``file`` that encodes nothing at all (the case ``base64-not-base64``): refused like the variants, but not a
+variant of a payload, so it is not in ``BASE64_VARIANTS`` (the property runs' mutants are variants of real audio)."""
 MALFORMED: dict[str, Callable[[str], dict[str, Any] | bytes]] = {
     "body-not-json": lambda alias: b"file=this-is-not-json",
     "body-json-array": lambda alias: json.dumps([{"file": "UklGRg==", "alias": alias}]).encode(),
@@ -85,6 +80,8 @@ def refusals(profile: Profile) -> list[Refusal]:
     cases += [Refusal(f"base64-{name}", "MEDIA-REJECT-BASE64", ("bad_base64",),
                       lambda alias, vary=vary: {"file": vary(_valid_b64()), "alias": alias})
               for name, vary in BASE64_VARIANTS.items()]
+    cases += [Refusal("base64-not-base64", "MEDIA-REJECT-BASE64", ("bad_base64",),
+                      lambda alias: {"file": NOT_BASE64, "alias": alias})]
     cases += [Refusal(name, "MEDIA-REJECT-MALFORMED", ("malformed",), make) for name, make in MALFORMED.items()]
     return cases
 

@@ -216,6 +216,23 @@ def test_same_sound_fails_against_the_sound_reversed(speech: bytes) -> None:
     assert exc.requirement == "WAV-SAME-SOUND"
 
 
+def test_same_sound_thresholds_are_the_profile_s(speech: bytes) -> None:
+    """Noise that follows the sound's loudness: waveform about 0.86, envelope about 0.99. That is the same sound for
+    a lossy source (0.80) and not for a lossless one (0.90), and a profile that asks for more refuses it."""
+    info = parses_as_wav(speech)
+    samples = np.frombuffer(speech, "<i2", count=info.frames, offset=info.data_offset).astype(np.float64)
+    noisy = samples * (1 + 0.9 * np.random.default_rng(5).standard_normal(len(samples)))
+    stored = wav_bytes(np.clip(np.round(noisy), -32768, 32767).astype("<i2").tobytes(), rate=info.sample_rate)
+    correlation = is_same_sound(stored, speech, lossless=False, profile=PROFILE)
+    assert PROFILE.same_sound_min_correlation_lossy < correlation < PROFILE.same_sound_min_correlation
+    lossless = failure(is_same_sound, stored, speech, lossless=True, profile=PROFILE)
+    assert lossless.requirement == "WAV-SAME-SOUND" and lossless.expected.startswith("waveform >= 0.9 (lossless")
+    stricter = build_profile({"same_sound_min_correlation_lossy": 0.9, "same_sound_min_envelope_correlation": 0.995})
+    refused = failure(is_same_sound, stored, speech, lossless=False, profile=stricter)
+    assert refused.requirement == "WAV-SAME-SOUND"
+    assert refused.expected == "waveform >= 0.9 (lossy source), envelope >= 0.995"
+
+
 def test_same_sound_of_an_mp3_upload_passes_as_lossy() -> None:
     mp3 = SPEECH_MP3.read_bytes()
     decoded = decode(mp3, rate=44100)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import struct
+import wave
 from pathlib import Path
 
 import numpy as np
@@ -15,6 +17,7 @@ from conformance.media.wav import (
     WavFormatError,
     parse_wav,
     pcm16_mono_samples,
+    wav_bytes,
 )
 
 MEDIA = Path(__file__).resolve().parents[2] / "fixtures" / "media"
@@ -170,3 +173,39 @@ def test_samples_refuse_anything_but_pcm16_mono(fmt: dict[str, int], pcm: bytes,
     with pytest.raises(WavFormatError, match="expected PCM 16-bit mono") as caught:
         pcm16_mono_samples(data, info)  # ... but not what the contract promises
     assert shown in caught.value.reason
+
+
+# --- the writer: what every WAV the suite builds comes from ------------------------------------------------------
+
+
+def test_writer_defaults_are_the_canonical_pcm16_mono_layout() -> None:
+    """The same bytes as the chunk-by-chunk build above and as the stdlib's ``wave`` (the tiny uploads used it)."""
+    stdlib = io.BytesIO()
+    with wave.open(stdlib, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(PCM)
+    assert wav_bytes(PCM, rate=16000) == wav() == stdlib.getvalue()
+
+
+def test_writer_labels_any_format_and_its_sizes_follow() -> None:
+    pcm = np.zeros(6, "<f4").tobytes()  # three float32 stereo frames
+    info = parse_wav(wav_bytes(pcm, rate=48000, channels=2, bits=32, format_tag=WAVE_FORMAT_IEEE_FLOAT))
+    assert (info.format_tag, info.channels, info.sample_rate, info.bits_per_sample) == (3, 2, 48000, 32)
+    assert (info.block_align, info.byte_rate, info.frames) == (8, 384000, 3)
+
+
+def test_writer_pads_an_odd_data_chunk() -> None:
+    data = wav_bytes(b"\x80\x80\x80", rate=8000, bits=8)
+    assert len(data) == 44 + 4 and data.endswith(b"\x80\0")
+    assert parse_wav(data).frames == 3
+
+
+@pytest.mark.parametrize(
+    ("knobs", "reason"),
+    [({"riff_size": 0}, "streaming placeholder"), ({"data_size": 100}, "data size 100 is larger")],
+)
+def test_writer_can_lie_in_the_header_and_the_parser_notices(knobs: dict[str, int], reason: str) -> None:
+    with pytest.raises(WavFormatError, match=reason):
+        parse_wav(wav_bytes(PCM, rate=16000, **knobs))
