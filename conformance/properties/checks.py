@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote
 
 import httpx
@@ -270,10 +270,28 @@ def failures_of(group: FailureGroup) -> list[Failure]:
                                            f.code, f.title, " ".join(f.message.split())))
 
 
-def as_conformance_failure(group: FailureGroup, *, requirement: str, case: Case, response: Response | None,
+@check("PROP-STATELESS")
+def stateless_answer_allowed(found: str, received: str) -> NoReturn:
+    """A generated request to one operation got an answer the definition does not allow (``found``: what
+    schemathesis' own checks said: status, content type, headers, body schema, authentication, methods)."""
+    fail(found, received=received, expected="an answer the definition allows (schemathesis checks)")
+
+
+@check("PROP-STATEFUL")
+def stateful_answer_allowed(found: str, received: str) -> NoReturn:
+    """A step of a link-following sequence got an answer the definition does not allow (``found``: what
+    schemathesis' own checks said, e.g. a deleted audio still served, a created one missing)."""
+    fail(found, received=received, expected="an answer the definition allows (schemathesis checks)")
+
+
+#: Which of the two decides what schemathesis' own checks found (the run's scenario passes one).
+Judge = Callable[[str, str], NoReturn]
+
+
+def as_conformance_failure(group: FailureGroup, *, judge: Judge, case: Case, response: Response | None,
                            seed: int) -> ConformanceFailure:
-    """One ``ConformanceFailure`` for a schemathesis failure group: the id of our check that failed, else
-    ``requirement`` (the run's own id for schemathesis' built-in checks); curl and seed in the message."""
+    """One ``ConformanceFailure`` for a schemathesis failure group: our check's, when one of ours failed, else
+    ``judge``'s (the run's check for schemathesis' built-in checks); curl and seed in the message."""
     failures = failures_of(group)
     first = failures[0]
     own = first.exception if isinstance(first, CustomFailure) else None
@@ -283,7 +301,10 @@ def as_conformance_failure(group: FailureGroup, *, requirement: str, case: Case,
     repro = f"\nReproduce: {curl(case, response)}\nSeed: {seed} (conformance run --seed {seed} -k properties)"
     if isinstance(own, ConformanceFailure):
         return ConformanceFailure(own.requirement, f"{own.title} — {where}", received=own.received + repro,
-                                  expected=own.expected)
+                                  expected=own.expected, check=own.check, location=own.location)
     detail = " | ".join(" ".join(f.message.split()) for f in failures)[:600]
-    return ConformanceFailure(requirement, f"{found} — {where}", received=f"{status}{detail}{repro}",
-                              expected="an answer the definition allows (schemathesis checks)")
+    try:
+        judge(f"{found} — {where}", f"{status}{detail}{repro}")
+    except ConformanceFailure as failure:
+        return failure
+    raise AssertionError(f"{judge.__name__} did not fail")  # pragma: no cover - a judge always fails

@@ -44,7 +44,7 @@ from schemathesis.specs.openapi.checks import ensure_resource_availability
 from conformance.checks import ConformanceFailure
 from conformance.checks.transport import TransportFailure
 from conformance.http_stack import HangGuard, TargetError
-from conformance.properties.checks import PropertyChecks, as_conformance_failure, exchange
+from conformance.properties.checks import Judge, PropertyChecks, as_conformance_failure, exchange
 from conformance.properties.schema import Budget
 from conformance.transcript import Exchange, Transcript
 
@@ -110,12 +110,12 @@ class PropertyRun:
         method, _, path = label.partition(" ")
         return self.schema[path][method]
 
-    def call_and_check(self, case: Case, *, requirement: str, checks: list[Callable[..., None]] | None = None,
+    def call_and_check(self, case: Case, *, judge: Judge, checks: list[Callable[..., None]] | None = None,
                        headers: dict[str, str] | None = None) -> Response:
         """Send ``case``, record what it created, run schemathesis' checks plus ours; a failure is raised as a
-        ``ConformanceFailure`` of our check's id, else of ``requirement``."""
+        ``ConformanceFailure`` of our check, else of ``judge``."""
         response = self.call(case, headers=headers)
-        self.validate(case, response, requirement=requirement, checks=checks, headers=headers)
+        self.validate(case, response, judge=judge, checks=checks, headers=headers)
         return response
 
     @functools.cached_property
@@ -196,20 +196,20 @@ class PropertyRun:
                                           f"failing answer: {str(exc).splitlines()[0][:300]}") from exc
             raise
 
-    def validate(self, case: Case, response: Response, *, requirement: str,
+    def validate(self, case: Case, response: Response, *, judge: Judge,
                  checks: list[Callable[..., None]] | None = None, headers: dict[str, str] | None = None) -> None:
         """Schemathesis' checks (or ``checks``) plus ours on one answer."""
         try:
             case.validate_response(response, checks=checks, additional_checks=self.checks.all(), headers=headers,
                                    transport_kwargs={"session": self.session})
         except FailureGroup as group:
-            raise self.failure(group, requirement=requirement, case=case, response=response) from None
+            raise self.failure(group, judge=judge, case=case, response=response) from None
 
-    def failure(self, group: FailureGroup, *, requirement: str, case: Case, response: Response | None) -> Exception:
+    def failure(self, group: FailureGroup, *, judge: Judge, case: Case, response: Response | None) -> Exception:
         """The report's view of a schemathesis failure: our exception, and the exchange in the transcript."""
         if response is not None:
             self.transcript.add(exchange(response))
-        found = as_conformance_failure(group, requirement=requirement, case=case, response=response, seed=self.seed)
+        found = as_conformance_failure(group, judge=judge, case=case, response=response, seed=self.seed)
         if self.observed is None:
             self.observed = found  # kept: a flaky replay must not hide what was seen
         return found
@@ -218,11 +218,11 @@ class PropertyRun:
         """Hypothesis phases of our own properties and the stateful run (shrinking only when the budget says)."""
         return [Phase.explicit, Phase.generate, *([Phase.shrink] if self.budget.shrink else [])]
 
-    def stateless(self, label: str, *, requirement: str) -> None:
+    def stateless(self, label: str, *, judge: Judge) -> None:
         """Every enabled phase (examples, coverage, fuzzing; positive and negative) for one operation."""
 
         def test(case: Case) -> None:
-            self.call_and_check(case, requirement=requirement)
+            self.call_and_check(case, judge=judge)
 
         operation = self.operation(label)
         hypothesis_test = build_operation_test(
@@ -232,7 +232,7 @@ class PropertyRun:
         with ignore_hypothesis_output(), self.deciding():
             hypothesis_test()
 
-    def stateful(self, *, requirement: str) -> None:
+    def stateful(self, *, judge: Judge) -> None:
         """Scenarios that follow the definition's links; schemathesis' stateful checks (``use_after_free``,
         ``ensure_resource_availability``) plus ours on every step."""
         run = self
@@ -262,7 +262,7 @@ class PropertyRun:
                     case.validate_response(response, additional_checks=run.checks.all(), excluded_checks=excluded,
                                            transport_kwargs=kwargs or None, recorder=self.recorder)
                 except FailureGroup as group:
-                    raise run.failure(group, requirement=requirement, case=case, response=response) from None
+                    raise run.failure(group, judge=judge, case=case, response=response) from None
 
         settings = hypothesis.settings(max_examples=self.budget.stateful_runs,
                                        stateful_step_count=self.budget.stateful_steps,

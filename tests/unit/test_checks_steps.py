@@ -27,7 +27,7 @@ from conformance.checks.listing import total_counts_known
 from conformance.checks.media import UPLOAD_REFUSALS, non_strict_base64_refused
 from conformance.checks.wav import file_answered_in_time
 from conformance.profile import build_profile
-from conformance.properties.checks import invalid_create_refused
+from conformance.properties.checks import invalid_create_refused, stateful_answer_allowed, stateless_answer_allowed
 
 PROFILE = build_profile()
 AUDIO = {"handle": "aud-1", "state": "available", "createdAt": "2026-01-02T03:04:05Z"}
@@ -98,3 +98,14 @@ def test_fail_outside_a_check_is_an_error_of_the_suite() -> None:
     with pytest.raises(UnboundFailure) as excinfo:
         fail("judged in a scenario", received=1, expected=2)
     assert not isinstance(excinfo.value, AssertionError)
+
+
+@pytest.mark.parametrize(("judge", "requirement"), [(stateless_answer_allowed, "PROP-STATELESS"),
+                                                     (stateful_answer_allowed, "PROP-STATEFUL")])
+def test_the_property_runs_judge_schemathesis_findings_by_their_own_requirement(judge: Callable[..., Any],
+                                                                                requirement: str) -> None:
+    """What schemathesis' built-in checks find is a failure of the run's requirement, decided by its check."""
+    with pytest.raises(ConformanceFailure) as excinfo:
+        judge("ST108 Response violates schema — GET /x", "200 {}")
+    assert (excinfo.value.requirement, excinfo.value.check) == (requirement, judge.__name__)
+    assert excinfo.value.title == "ST108 Response violates schema — GET /x"
