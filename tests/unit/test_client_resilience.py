@@ -367,8 +367,6 @@ def test_schemathesis_calls_are_counted_by_the_clients_observer(target: Scripted
 
 def test_the_hang_guard_names_an_operation_alike_for_the_client_and_schemathesis() -> None:
     """The client sends relative paths, schemathesis absolute ones: one operation must count its timeouts once."""
-    from conformance.http_stack import HangGuard
-
     assert HangGuard.operation("GET", "/user/keys/k1") == HangGuard.operation("GET", "user/keys/k2") == (
         "GET user/keys/{key}")
     assert HangGuard.operation("GET", "/spaces/a/b/audios/x/file?y=1") == HangGuard.operation(
