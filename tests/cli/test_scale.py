@@ -112,7 +112,7 @@ def test_a_read_only_run_sends_no_write(shared: tuple[EmbeddedServer, Path], tmp
     assert summary["read_only"] is True
     nodeids = [t["nodeid"] for t in summary["tests"]]
     assert nodeids and all("test_existing.py" in n or "test_auth.py::test_refusal" in n
-                           or ("test_file.py" in n and "[audio" in n) for n in nodeids)
+                           or (n.startswith(("test_file.py", "test_details.py")) and "[audio" in n) for n in nodeids)
     assert any(t["outcome"] == "passed" and "test_file.py::test_file_is_pcm16_mono[audio0]" in t["nodeid"]
                for t in summary["tests"])
 
