@@ -12,6 +12,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from conformance.results_schema import version_problem
+
 SLOWER_FACTOR = 2.0
 SLOWER_MIN_S = 0.5
 
@@ -54,6 +56,8 @@ def load(path: Path) -> dict[str, Any]:
         raise DiffError(f"{path} is not readable JSON: {exc}") from None
     if not isinstance(data, dict) or not isinstance(data.get("requirements"), dict) or "verdict" not in data:
         raise DiffError(f"{path} is not a certification.json (no verdict or requirements)")
+    if (problem := version_problem(data)) is not None:
+        raise DiffError(f"{path} cannot be compared: {problem}")
     return data
 
 

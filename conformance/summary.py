@@ -17,6 +17,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.certification import capabilities, certify, percentiles
+from conformance.results_schema import SCHEMA_VERSION
 from conformance.run_state import RunState, now
 
 
@@ -26,6 +27,7 @@ def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
                      today=datetime.now(UTC).date())
     state.certification = result
     summary = {
+        "schema_version": SCHEMA_VERSION,
         "suite_version": __version__,
         "suite_revision": _revision(),
         "target": state.settings.base_url,

@@ -11,6 +11,7 @@ import pytest
 from conformance import requirements
 from conformance.certification import certify
 from conformance.diff import DiffError, diff, load
+from conformance.results_schema import SCHEMA_VERSION, violations
 from conformance.waivers import Waiver, WaiverError, load_waivers
 
 TODAY = date(2026, 11, 27)
@@ -129,7 +130,8 @@ def test_waivers_file_is_validated(tmp_path: Path) -> None:
 
 def _summary(tmp_path: Path, name: str, results: list[dict[str, object]]) -> dict[str, object]:
     result = certify(results, waivers={}, strict_should=False, today=TODAY)
-    data = {"verdict": result.verdict, "level": result.level, "requirements": result.requirements,
+    data = {"schema_version": SCHEMA_VERSION, "verdict": result.verdict, "level": result.level,
+            "requirements": result.requirements,
             "profile": {"max_duration_s": 300.0, "capabilities": {"delete": True}}, "tests": results}
     (tmp_path / f"{name}.json").write_text(json.dumps(data))
     return load(tmp_path / f"{name}.json")
@@ -150,6 +152,44 @@ def test_diff_refuses_what_is_not_a_certification(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text('{"tests": []}')
     with pytest.raises(DiffError, match="not a certification"):
         load(tmp_path / "x.json")
+
+
+@pytest.mark.parametrize(("version", "fragment"), [
+    (None, "has no schema_version"), ("2.0", "schema_version 2.0 is not one this suite reads (major version 1)"),
+    (3, "has no schema_version")])
+def test_diff_refuses_a_major_version_it_does_not_know_in_one_sentence(tmp_path: Path, version: object,
+                                                                         fragment: str) -> None:
+    data: dict[str, object] = {"verdict": "conforms", "requirements": {}}
+    if version is not None:
+        data["schema_version"] = version
+    (tmp_path / "x.json").write_text(json.dumps(data))
+    with pytest.raises(DiffError) as excinfo:
+        load(tmp_path / "x.json")
+    assert fragment in str(excinfo.value) and "\n" not in str(excinfo.value)
+    data["schema_version"] = "1.7"  # a later minor version of the same major is read
+    (tmp_path / "x.json").write_text(json.dumps(data))
+    assert load(tmp_path / "x.json")["schema_version"] == "1.7"
+
+
+def test_the_shipped_schema_catches_what_readers_rely_on() -> None:
+    """A real certification's shape passes; a wrong verdict, an unknown outcome or a missing key does not."""
+    result = certify(EVERYTHING, waivers={}, strict_should=False, today=TODAY)
+    good = {"schema_version": SCHEMA_VERSION, "suite_version": "0.1.0", "suite_revision": None, "target": "http://x",
+            "target_version": None, "embedded_reference": True, "profile": {}, "budget": "quick", "seed": 1,
+            "run_id": "ab12", "started": "2026-12-02T10:00:00Z", "finished": "2026-12-02T10:01:00Z",
+            "pytest_exit_status": 0, "verdict": result.verdict, "level": result.level, "failed_requirements": [],
+            "undecided_requirements": [], "error_requirements": [], "warnings": [], "waived": [], "problems": [],
+            "requirements": result.requirements, "capabilities": {}, "time_to_available": {"count": 0,
+            "p50_s": None, "p95_s": None}, "requests": {"requests": 1, "retries": 0, "timeouts": 0},
+            "read_only": False, "leaks": [],
+            "tests": [{**row, "kind": "pass", "failed_requirement": None, "duration_s": 0.1, "reason": ""}
+                      for row in EVERYTHING]}
+    assert violations(good) == []
+    assert violations({**good, "verdict": "maybe"}) and violations({**good, "level": "Gold"})
+    broken = json.loads(json.dumps(good))
+    broken["requirements"]["WAV-RATE"]["outcome"] = "fine"
+    assert any("WAV-RATE" in v for v in violations(broken))
+    assert any("tests" in v for v in violations({k: v for k, v in good.items() if k != "tests"}))
 
 
 def test_capabilities_detected_next_to_declared() -> None:
