@@ -232,7 +232,7 @@ def run_diff(args: argparse.Namespace) -> int:
 def run_selftest(args: argparse.Namespace, extra: list[str]) -> int:
     """The kill matrix; one line per variant, then the score."""
     from conformance.profile import ProfileError, load_variant
-    from conformance.selftest import SelftestError, selftest, verdict
+    from conformance.selftest import Outcome, SelftestError, selftest, verdict
 
     only = [name for name in args.faults.split(",") if name]
     if args.variant:
@@ -242,20 +242,30 @@ def run_selftest(args: argparse.Namespace, extra: list[str]) -> int:
             _say(str(exc))
             return EXIT_UNUSABLE
         extra = ["--variant", args.variant, *extra]
+    def progress(outcome: Outcome, done: int, total: int, left_s: float | None) -> None:
+        """A line as each run finishes: what the suite said, by which requirements, and the time left."""
+        failed = ", ".join(outcome.failed_requirements) or "-"
+        left = f"; about {_duration(left_s)} left" if left_s else ""
+        print(f"[{done}/{total}] {verdict(outcome):<26} {outcome.name:<28} failed: {failed}  "  # noqa: T201
+              f"({outcome.duration_s:.0f} s){left}", flush=True)
+
     try:
-        outcomes = selftest(Path(args.reports), budget=args.budget, only=only, workers=args.workers, extra=extra)
+        outcomes = selftest(Path(args.reports), budget=args.budget, only=only, workers=args.workers, extra=extra,
+                            progress=progress)
     except SelftestError as exc:
         _say(str(exc))
         return EXIT_UNUSABLE
-    for outcome in outcomes:
-        failed = ", ".join(outcome.failed_requirements) or "-"
-        print(f"{verdict(outcome):<26} {outcome.name:<28} failed: {failed}  ({outcome.duration_s:.0f} s)")  # noqa: T201
     faults = [o for o in outcomes if not o.is_control]
     killed = sum(o.killed for o in faults)
     clean = all(o.ok for o in outcomes if o.is_control)
     print(f"SELFTEST: {killed}/{len(faults)} faults killed by their own requirement; control "  # noqa: T201
           f"{'conforms' if clean else 'FAILS'} (report: {Path(args.reports) / 'selftest.html'})")
     return EXIT_CONFORMS if clean and killed == len(faults) else EXIT_NONCONFORMING
+
+
+def _duration(seconds: float) -> str:
+    """``40 s`` or ``7 min``: an estimate, said as a person would."""
+    return f"{seconds:.0f} s" if seconds < 90 else f"{seconds / 60:.0f} min"
 
 
 def _verdict(code: int, reports: Path, target: str | None) -> int:

@@ -13,8 +13,8 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from html import escape
 from pathlib import Path
@@ -109,9 +109,14 @@ def run_variant(fault: Fault | None, reports: Path, budget: str, extra: Sequence
     return outcome
 
 
+Progress = Callable[[Outcome, int, int, float | None], None]
+
+
 def selftest(reports: Path, *, budget: str = "quick", only: Sequence[str] = (), workers: int | None = None,
-             extra: Sequence[str] = ()) -> list[Outcome]:
-    """Run the control and every fault (or ``only`` those), in parallel processes; write the kill matrix."""
+             extra: Sequence[str] = (), progress: Progress | None = None) -> list[Outcome]:
+    """Run the control and every fault (or ``only`` those), in parallel processes; write the kill matrix.
+    ``progress(outcome, done, total, seconds_left)`` hears of each run as it finishes (the estimate of what is
+    left assumes the runs still to come take as long as the ones so far, ``None`` until one has finished)."""
     faults = catalogue()
     unknown = sorted(set(only) - {f.name for f in faults})
     if unknown:
@@ -121,8 +126,17 @@ def selftest(reports: Path, *, budget: str = "quick", only: Sequence[str] = (), 
         reports.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise SelftestError(f"cannot create {reports}: {exc.strerror}") from None
+    start = time.monotonic()
+    finished: dict[int, Outcome] = {}
     with ThreadPoolExecutor(max_workers=workers or os.cpu_count() or 2) as pool:
-        outcomes = list(pool.map(lambda f: run_variant(f, reports / "runs", budget, extra), chosen))
+        futures = {pool.submit(run_variant, f, reports / "runs", budget, extra): i for i, f in enumerate(chosen)}
+        for future in as_completed(futures):
+            finished[futures[future]] = outcome = future.result()
+            if progress is not None:
+                done = len(finished)
+                left = (time.monotonic() - start) / done * (len(chosen) - done) if done < len(chosen) else 0.0
+                progress(outcome, done, len(chosen), left)
+    outcomes = [finished[i] for i in range(len(chosen))]  # the catalogue's order, whatever finished first
     write_reports(outcomes, reports)
     return outcomes
 

@@ -40,7 +40,12 @@ def test_catalogue_covers_every_area() -> None:
 def test_selftest_exits_0_and_writes_the_matrix(matrix: tuple[subprocess.CompletedProcess[str], dict, Path]) -> None:
     result, data, reports = matrix
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert result.stdout.strip().splitlines()[-1].startswith(f"SELFTEST: {len(FAULTS)}/{len(FAULTS)} faults killed")
+    lines = result.stdout.strip().splitlines()
+    assert lines[-1].startswith(f"SELFTEST: {len(FAULTS)}/{len(FAULTS)} faults killed")
+    progress = [line for line in lines if line.startswith("[")]  # a line as each run finishes, in finishing order
+    total = len(FAULTS) + 1
+    assert [line.split("]", 1)[0] for line in progress] == [f"[{i}/{total}" for i in range(1, total + 1)]
+    assert all(" left" in line for line in progress[:-1]) and " left" not in progress[-1]
     assert data["control_conforms"] is True and data["survivors"] == []
     html = (reports / "selftest.html").read_text()
     assert all(f.name in html for f in FAULTS) and "SURVIVED" not in html
