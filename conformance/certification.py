@@ -77,8 +77,8 @@ class Certification:
 
 
 def certify(results: Iterable[Mapping[str, Any]], *, waivers: Mapping[str, Waiver], strict_should: bool,
-            today: date) -> Certification:
-    """Judge a run's results."""
+            today: date, partial: bool = False) -> Certification:
+    """Judge a run's results (``partial``: the user selected a subset of the checks, so no level is reached)."""
     raw = roll_up(results)
     verdicts: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
@@ -110,7 +110,7 @@ def certify(results: Iterable[Mapping[str, Any]], *, waivers: Mapping[str, Waive
     else:
         verdict = "conforms"
     return Certification(
-        requirements=verdicts, level=_level(verdicts), verdict=verdict,
+        requirements=verdicts, level=None if partial else _level(verdicts), verdict=verdict,
         failed=failed, undecided=undecided, warnings=by.get("warn", []), waived=by.get("waived", []),
         problems=problems, errors=errors,
     )

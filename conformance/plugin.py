@@ -33,7 +33,13 @@ MARKERS = (
     "rows(argname, source, *, requirements=True, indirect=False): run once per row of the named source "
     "(conformance/rows.py)",
     "facts(**kwargs): facts of this row that the reports show (e.g. the access matrix's actor, operation, target)",
+    "must: checks a MUST requirement", "should: checks a SHOULD requirement", "profile: checks a PROFILE requirement",
+    "core: checks a requirement of the Core tier", "lifecycle: checks a requirement of the Core+Lifecycle tier",
+    "full: checks a requirement of the Full tier",
 )
+#: The marker of each level and tier, so that ``-m must`` or ``-m "core and not should"`` select by them.
+LEVEL_MARKS = {"MUST": "must", "SHOULD": "should", "PROFILE": "profile"}
+TIER_MARKS = {"Core": "core", "Core+Lifecycle": "lifecycle", "Full": "full"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -150,14 +156,26 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             raise pytest.UsageError(f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}")
         if not ids and STATE_KEY in config.stash:
             raise pytest.UsageError(f"{item.nodeid}: declares no requirement id (@pytest.mark.requirement)")
+        item.extra_keyword_matches.update(ids)  # -k WAV-SAME-SOUND selects by requirement id
         for requirement_id in ids:
-            level = requirements.get(requirement_id).level.value
+            requirement = requirements.get(requirement_id)
+            level = requirement.level.value
+            item.add_marker(LEVEL_MARKS[level])
+            item.add_marker(TIER_MARKS[requirement.tier.value])
             item.user_properties.append(("requirement", requirement_id))
             item.user_properties.append(("level", level))
             item.add_marker(pytest.mark.allure_label(requirement_id, label_type="requirement"))
             item.add_marker(pytest.mark.allure_label(level, label_type="level"))
         area = item.nodeid.split("::", 1)[0].removeprefix("test_").removesuffix(".py")
         item.add_marker(pytest.mark.allure_label(area, label_type="feature"))
+
+
+def pytest_deselected(items: list[pytest.Item]) -> None:
+    """A run that leaves checks out by the user's choice (``-k``, ``-m``) certifies only part of the catalogue: it
+    says so, and claims no level. What ``--read-only`` leaves out (every check that writes) is its own verdict."""
+    state = items[0].config.stash.get(STATE_KEY, None) if items else None
+    if state is not None and any(not (state.read_only and writes(item)) for item in items):
+        state.partial = True
 
 
 def writes(item: pytest.Item) -> bool:

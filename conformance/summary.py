@@ -24,7 +24,7 @@ from conformance.run_state import RunState, now
 def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
     """Judge the run and write ``certification.json`` (redacted); returns what was written."""
     result = certify(state.results, waivers=state.waivers, strict_should=state.settings.profile.strict_should,
-                     today=datetime.now(UTC).date())
+                     today=datetime.now(UTC).date(), partial=state.partial)
     state.certification = result
     summary = {
         "schema_version": SCHEMA_VERSION,
@@ -53,6 +53,8 @@ def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
         "time_to_available": percentiles(state.waits),
         "requests": state.stats.as_dict(),
         "read_only": state.read_only,
+        "partial": state.partial,
+        "requirements_run": sum(1 for v in result.requirements.values() if v["outcome"] != "not-run"),
         "leaks": state.leak_rows,
         "tests": state.results,
     }
@@ -73,6 +75,16 @@ def verdict_sentence(summary: Mapping[str, Any], *, report: Path | None = None, 
     notes = [f"{len(summary[k])} {k}" for k in ("warnings", "waived") if summary.get(k)]
     extra = f" ({', '.join(notes)})" if notes else ""
     conforms = summary.get("verdict") == "conforms"
+    if summary.get("partial") and not summary.get("read_only"):  # a subset was selected: never a level
+        run = f"{summary.get('requirements_run', 0)} of {len(summary.get('requirements', {}))} requirements run"
+        if conforms:
+            return f"PARTIAL: {run}, all passed: {checked} checks against {where}{extra}{seen}"
+        failed = ", ".join(summary.get("failed_requirements", [])) or "no requirement outright"
+        undecided = summary.get("undecided_requirements", [])
+        also = f"; could not decide {', '.join(undecided)}" if undecided else ""
+        errors = summary.get("error_requirements", [])
+        broke = f"; the suite itself failed while checking {', '.join(errors)} (suite error)" if errors else ""
+        return f"PARTIAL: {run}; {where} fails {failed}{also}{broke}{seen}"
     if summary.get("read_only"):  # a smoke check of existing audios: no level, nothing was uploaded
         outcome = ("PASSED" if conforms
                    else f"FAILED ({', '.join(summary.get('failed_requirements', [])) or 'undecided checks'})")
