@@ -247,7 +247,7 @@ class CallObserver:
     """The run's hang guard, rate limit and figures, seen from one sender: call :meth:`admit` and :meth:`pace`
     before a request, then exactly one of :meth:`answered`, :meth:`stopped` or :meth:`timed_out` (and
     :meth:`retried` before sending it again). The run shares one hang guard, throttle and statistics between all
-    its observers (``conformance/plugin.py`` holds them)."""
+    its observers (the ``RunState`` in ``conformance/run_state.py`` holds them)."""
 
     timeout: float
     hang_guard: HangGuard = field(default_factory=HangGuard)
