@@ -181,7 +181,7 @@ def test_the_shipped_schema_catches_what_readers_rely_on() -> None:
             "undecided_requirements": [], "error_requirements": [], "warnings": [], "waived": [], "problems": [],
             "requirements": result.requirements, "capabilities": {}, "time_to_available": {"count": 0,
             "p50_s": None, "p95_s": None}, "requests": {"requests": 1, "retries": 0, "timeouts": 0},
-            "read_only": False, "leaks": [],
+            "read_only": False, "partial": False, "requirements_run": 71, "leaks": [],
             "tests": [{**row, "kind": "pass", "failed_requirement": None, "duration_s": 0.1, "reason": ""}
                       for row in EVERYTHING]}
     assert violations(good) == []
