@@ -111,8 +111,13 @@ def load_settings(
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
+    *,
+    discover_in: Path | None = None,
 ) -> Settings:
-    """Build settings from a TOML file, the environment and explicit overrides (CLI options), in that order."""
+    """Build settings from a TOML file, the environment and explicit overrides (CLI options), in that order.
+    With no file named (argument or ``CONFORMANCE_CONFIG``) and ``discover_in`` given, the file is found there:
+    ``conformance.toml``, else the ``[tool.conformance]`` table of ``pyproject.toml`` (as pytest finds its own
+    settings), so a repository that certifies its staging keeps the configuration next to its code."""
     env = os.environ if env is None else env
     path = path or env.get(ENV_PREFIX + "CONFIG") or None
     data: dict[str, Any] = {}
@@ -120,6 +125,15 @@ def load_settings(
     if path:
         data = _read_toml(Path(path))
         source = str(path)
+    elif discover_in is not None and (discover_in / "conformance.toml").is_file():
+        data = _read_toml(discover_in / "conformance.toml")
+        source = str(discover_in / "conformance.toml")
+    elif discover_in is not None and (discover_in / "pyproject.toml").is_file():
+        table = _read_toml(discover_in / "pyproject.toml").get("tool", {}).get("conformance")
+        if table is not None:
+            if not isinstance(table, dict):
+                raise ConfigError(f"[tool.conformance] in {discover_in / 'pyproject.toml'} is not a table")
+            data, source = table, f"{discover_in / 'pyproject.toml'} [tool.conformance]"
     _merge(data, _from_env(env))
     _merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
     return _validated(data, source)

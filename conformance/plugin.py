@@ -96,6 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
     state.throttle = Throttle(settings.rate_limit / (int(worker.get("workercount", 1)) if worker else 1))
     if handed:
         state.handed = handed
+    state.configuration = settings.source
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(pytest_fixtures, "conformance-fixtures")
     if worker is None:

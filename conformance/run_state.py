@@ -55,6 +55,7 @@ class RunState:
     summary: dict[str, Any] | None = None  # certification.json's content, once written
     worker: str | None = None  # the xdist worker id ("gw0"), None on the controller or in a serial run
     read_only: bool = False
+    configuration: str = "defaults"  # where the settings came from: a file, pyproject.toml, or the defaults
     partial: bool = False  # the user selected a subset of the checks (-k, -m): no level is claimed
     throttle: Throttle = field(default_factory=Throttle)
     stats: RequestStats = field(default_factory=RequestStats)

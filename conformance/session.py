@@ -33,11 +33,12 @@ from conformance.transport import GuardedTransport, RefusedToSend
 
 def run_settings(config: str | None, *, target: str | None, budget: str | None, seed: int | None,
                  variant: str | None) -> Settings:
-    """The run's settings; raises ``ConfigError`` or ``ProfileError`` with one sentence naming the problem."""
+    """The run's settings (a configuration named, else one found in the working directory); raises
+    ``ConfigError`` or ``ProfileError`` with one sentence naming the problem."""
     overrides: dict[str, Any] = {"base_url": target, "budget": budget, "seed": seed}
     if variant:
         overrides["profile"] = load_variant(variant)
-    return load_settings(config, overrides=overrides)
+    return load_settings(config, overrides=overrides, discover_in=Path.cwd())
 
 
 def check_target(settings: Settings, *, read_only: bool, timeout: float) -> None:

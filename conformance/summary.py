@@ -32,6 +32,7 @@ def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
         "suite_revision": _revision(),
         "target": state.settings.base_url,
         "target_version": state.target_version,
+        "configuration": state.configuration,
         "embedded_reference": state.embedded,
         "profile": state.settings.profile.as_dict(),
         "budget": state.settings.budget,
@@ -70,6 +71,8 @@ def verdict_sentence(summary: Mapping[str, Any], *, report: Path | None = None, 
     CONFORMS with the level reached, DOES NOT CONFORM with what failed and what could not be decided, NOT CERTIFIED
     when only the suite itself broke, or the outcome of a read-only check, which certifies no level."""
     where = summary.get("target") or target
+    if summary.get("configuration") not in (None, "defaults"):
+        where = f"{where} (configuration {summary['configuration']})"
     checked = sum(1 for t in summary.get("tests", []) if t.get("outcome") == "passed")
     seen = f" (report: {report})" if report is not None else ""
     notes = [f"{len(summary[k])} {k}" for k in ("warnings", "waived") if summary.get(k)]
