@@ -1,7 +1,8 @@
 """The fixture media corpus as typed rows: one ``MediaCase`` per file, and what a target must answer for it.
 
-The manifest (``fixtures/manifest.toml``) is written by ``fixtures/generate.py``; this module only reads it. The
-corpus lives beside the package in a checkout; ``CONFORMANCE_FIXTURES`` points elsewhere.
+The manifest (``conformance/corpus/manifest.toml``) is written by ``fixtures/generate.py``; this module only reads
+it. The corpus is package data, so an installed wheel certifies as a checkout does; ``CONFORMANCE_FIXTURES``
+points elsewhere.
 
 Why verdicts are derived, not read: whether a clean file is accepted depends on the target's limits (size,
 duration, rate, channels are PROFILE values). Each row therefore carries its measurable properties, and
@@ -149,9 +150,9 @@ def expected_verdict(case: MediaCase, profile: Profile) -> Verdict:
 
 
 def fixtures_dir() -> Path:
-    """Where the corpus lives: ``$CONFORMANCE_FIXTURES`` or ``fixtures/`` beside the package."""
+    """Where the corpus lives: ``$CONFORMANCE_FIXTURES``, or the package's own ``corpus/``."""
     configured = os.environ.get("CONFORMANCE_FIXTURES")
-    return Path(configured) if configured else Path(__file__).resolve().parent.parent / "fixtures"
+    return Path(configured) if configured else Path(__file__).resolve().parent / "corpus"
 
 
 def load_manifest(directory: Path | None = None) -> list[MediaCase]:

@@ -5,7 +5,7 @@ requirements; the profile says which status each kind of refusal gets (``reject_
 ``strict_reject_statuses = false``). Each kind is its own requirement, so each has its own check here; all of
 them judge the same two things through one oracle: the status, and that
 nothing was stored (the space holds no audio with the attempt's unique alias). The rows that feed them are the
-corpus rows the profile refuses (``fixtures/manifest.toml``) and the bodies of
+corpus rows the profile refuses (``conformance/corpus/manifest.toml``) and the bodies of
 ``conformance/scenarios/test_rejections.py``.
 """
 

@@ -3,9 +3,9 @@
 Every refusal is checked three ways: the status the profile gives for its reason, a problem+json body (never a
 5xx), and that nothing was stored (the space holds no audio with the attempt's unique alias).
 
-The cases are the corpus rows the configured profile refuses (``fixtures/manifest.toml``; test ids are the fixture
-ids, each marked with the requirement the row exercises under this profile), then bodies that never reach media
-decoding: Base64 variants of a valid file and malformed JSON. They come from the ``refusals`` row source
+The cases are the corpus rows the configured profile refuses (``conformance/corpus/manifest.toml``; test ids are
+the fixture ids, each marked with the requirement the row exercises under this profile), then bodies that never
+reach media decoding: Base64 variants of a valid file and malformed JSON. They come from the ``refusals`` row source
 (``conformance/rows.py``) because which rows are refused depends on the profile's limits.
 """
 

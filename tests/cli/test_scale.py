@@ -190,7 +190,7 @@ def test_a_read_only_run_compares_an_audio_named_with_its_fixture(tmp_path: Path
     """With `media` named, the existing audio's WAV must be that fixture's sound: a server serving silence fails."""
     with embedded_reference(tmp_path / "ref", faults=[fault] if fault else []) as server:
         settings = tomllib.loads(server.config_path.read_text(encoding="utf-8"))
-        media = Path(__file__).resolve().parents[2] / "fixtures" / "media" / f"{FIXTURE}.wav"
+        media = Path(__file__).resolve().parents[2] / "conformance" / "corpus" / "media" / f"{FIXTURE}.wav"
         body = {"file": base64.b64encode(media.read_bytes()).decode(),
                 "alias": "uploaded-before-the-smoke-check"}
         created = httpx.post(f"{settings['base_url']}/spaces/alice/main/audios", json=body, timeout=30,

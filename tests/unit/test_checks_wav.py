@@ -24,7 +24,7 @@ from conformance.checks.wav import (
 from conformance.media.decode import decode
 from conformance.profile import build_profile
 
-MEDIA = Path(__file__).resolve().parents[2] / "fixtures" / "media"
+MEDIA = Path(__file__).resolve().parents[2] / "conformance" / "corpus" / "media"
 SPEECH_WAV = MEDIA / "wav-pcm16-16k-mono.wav"
 SPEECH_MP3 = MEDIA / "mp3-cbr128-44k-stereo.mp3"
 HEADER_ONLY = MEDIA / "wav-header-only.wav"

@@ -24,7 +24,7 @@ from conformance.manifest import (
 from conformance.media.wav import parse_wav
 from conformance.profile import build_profile
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+FIXTURES = Path(__file__).resolve().parents[2] / "conformance" / "corpus"
 RAW = load_manifest(FIXTURES)
 REFERENCE = build_profile()
 

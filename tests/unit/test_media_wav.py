@@ -20,7 +20,7 @@ from conformance.media.wav import (
     wav_bytes,
 )
 
-MEDIA = Path(__file__).resolve().parents[2] / "fixtures" / "media"
+MEDIA = Path(__file__).resolve().parents[2] / "conformance" / "corpus" / "media"
 PCM = struct.pack("<4h", 0, 16384, -32768, 32767)
 _GUID_TAIL = b"\x00\x00\x00\x00\x10\x00\x80\x00\x00\xaa\x00\x38\x9b\x71"
 

@@ -27,7 +27,7 @@ for _module in pkgutil.iter_modules(conformance.checks.__path__):  # every check
 ROOT = Path(__file__).resolve().parents[2]
 SCENARIOS = sorted((ROOT / "conformance" / "scenarios").glob("*.py"))
 CHECK_MODULES = sorted((ROOT / "conformance" / "checks").glob("*.py")) + [ROOT / "conformance/properties/checks.py"]
-MANIFEST = ROOT / "fixtures" / "manifest.toml"
+MANIFEST = ROOT / "conformance" / "corpus" / "manifest.toml"
 UNIT_TESTS = [*sorted((ROOT / "tests" / "unit").glob("test_checks_*.py")), ROOT / "tests/properties/test_checks.py"]
 ID_RE = re.compile(r"^[A-Z]+(-[A-Z0-9]+)+$")
 
