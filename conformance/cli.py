@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("a", metavar="A.json")
     compare.add_argument("b", metavar="B.json")
     compare.add_argument("--out", metavar="FILE", default=None, help="also write the diff as JSON here")
+    markdown = commands.add_parser("summary", help="a certification.json as a Markdown job summary",
+                                   description="Print the verdict, the level and every failed requirement with its "
+                                   "title as Markdown (what the GitHub Action writes to the job summary).")
+    markdown.add_argument("file", metavar="certification.json")
     allure = commands.add_parser("report", help="build the Allure HTML report from reports/allure-results",
                                  description="Builds reports/allure-report/index.html with the `allure` command "
                                  "(npm: allure-commandline, or allure 3) when it is installed; otherwise says how.")
@@ -77,6 +81,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args, extra = parser.parse_known_args(argv)
     try:
+        if args.command == "summary":
+            return run_summary(args)
         if args.command == "selftest":
             return run_selftest(args, extra)
         if args.command == "diff":
@@ -227,6 +233,24 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.out:
         write(result, Path(args.out))
     return EXIT_NONCONFORMING if result.flipped or result.only_in_a or result.only_in_b else EXIT_CONFORMS
+
+
+def run_summary(args: argparse.Namespace) -> int:
+    """``certification.json`` as Markdown, for CI job summaries."""
+    from conformance.results_schema import version_problem
+    from conformance.summary import markdown
+
+    path = Path(args.file)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        _say(f"{path} is not a readable certification.json: {exc}")
+        return EXIT_UNUSABLE
+    if (problem := version_problem(data)) is not None:
+        _say(f"{path} cannot be summarised: {problem}")
+        return EXIT_UNUSABLE
+    print(markdown(data), end="")  # noqa: T201
+    return EXIT_CONFORMS
 
 
 def run_selftest(args: argparse.Namespace, extra: list[str]) -> int:

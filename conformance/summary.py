@@ -105,6 +105,30 @@ def verdict_sentence(summary: Mapping[str, Any], *, report: Path | None = None, 
     return f"DOES NOT CONFORM: {where} fails {failed}{also}{broke}{problems}{seen}"
 
 
+def markdown(summary: Mapping[str, Any]) -> str:
+    """A certification as a Markdown job summary: the verdict sentence, the level, and every requirement that
+    failed or could not be decided with its title, so a reader of the CI page knows what broke without opening the
+    artifact (whose report.html has the transcripts)."""
+    requirements = summary.get("requirements", {})
+    lines = [f"## Voice API conformance: {verdict_sentence(summary)}", "",
+             "| | |", "|---|---|",
+             f"| verdict | {summary.get('verdict')} |",
+             f"| level | {summary.get('level') or 'none'} |",
+             f"| target | `{summary.get('target')}` |",
+             f"| budget | {summary.get('budget')} (seed {summary.get('seed')}) |", ""]
+    for key, heading in (("failed_requirements", "Failed"), ("undecided_requirements", "Could not decide"),
+                         ("error_requirements", "Suite errors (not the target's)")):
+        ids = summary.get(key) or []
+        if ids:
+            lines += [f"### {heading}", "", "| requirement | level | statement |", "|---|---|---|"]
+            lines += [f"| `{rid}` | {requirements.get(rid, {}).get('level', '')} | "
+                      f"{str(requirements.get(rid, {}).get('title', '')).replace('|', '/')} |" for rid in ids]
+            lines.append("")
+    lines.append("The full report (report.html, with every HTTP exchange and a curl line per failure) is in the "
+                 "job's artifact.")
+    return "\n".join(lines) + "\n"
+
+
 def _revision() -> str | None:
     """The suite's git commit, when it runs from a checkout."""
     try:
