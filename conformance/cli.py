@@ -153,9 +153,11 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def _pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
-    """The scenarios with this package's plugin and ini, and the run options a run and a plan share."""
+    """The scenarios with this package's plugin and ini, and the run options a run and a plan share. The plugin
+    is loaded by module name whether or not its entry point is installed (the entry point's own load is blocked,
+    so it is never registered twice) and asked for with ``--conformance``."""
     pytest_args = [str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS),
-                   "-p", "conformance.plugin", f"--reports-dir={reports}"]
+                   "-p", "no:conformance", "-p", "conformance.plugin", "--conformance", f"--reports-dir={reports}"]
     for option, value in (("--conformance-config", args.config), ("--target", args.target),
                           ("--budget", args.budget), ("--seed", args.seed), ("--variant", args.variant)):
         if value is not None:

@@ -1,9 +1,12 @@
 """The pytest plugin: hooks only, each delegating to the module that does the job.
 
-Loaded with ``-p conformance.plugin`` (the ``conformance`` CLI does it). The run's state lives in ``config.stash``
-(``conformance/run_state.py``); the session (settings, target, sweep) is ``conformance/session.py``; what a
-report says is ``conformance/reporting.py``; ``certification.json`` and the verdict sentence are
-``conformance/summary.py``; data-driven rows are ``conformance/rows.py``. ARCHITECTURE.md draws the way of a check.
+Installed as a ``pytest11`` entry point, it does nothing unless a run asks for it (``--conformance``, or
+``--target`` / ``--conformance-config``): other test suites in the same environment, this project's own among
+them, run untouched. ``conformance run`` asks for it; so does ``pytest --pyargs conformance.scenarios --target
+URL``. The run's state lives in ``config.stash`` (``conformance/run_state.py``); the session (settings, target,
+sweep) is ``conformance/session.py``; what a report says is ``conformance/reporting.py``; ``certification.json``
+and the verdict sentence are ``conformance/summary.py``; data-driven rows are ``conformance/rows.py``.
+ARCHITECTURE.md draws the way of a check.
 """
 
 from __future__ import annotations
@@ -45,6 +48,8 @@ TIER_MARKS = {"Core": "core", "Core+Lifecycle": "lifecycle", "Full": "full"}
 def pytest_addoption(parser: pytest.Parser) -> None:
     """Options of the "conformance" group."""
     group = parser.getgroup("conformance", "voice API conformance")
+    group.addoption("--conformance", dest="conformance_enabled", action="store_true", default=False,
+                    help="Run the conformance suite's plugin (implied by --target or --conformance-config)")
     group.addoption("--conformance-config", metavar="FILE", help="Suite configuration (TOML); env CONFORMANCE_CONFIG")
     group.addoption("--target", dest="conformance_target", metavar="URL",
                     help="Base URL of the target, e.g. https://staging.example/v1 (default: embedded reference)")
@@ -71,6 +76,8 @@ def pytest_configure(config: pytest.Config) -> None:
     workers, and of concurrent runs, never collide. Results reach the controller as reports; what else a worker
     learned (leaks, timings) travels back in ``workeroutput``.
     """
+    if not active(config):
+        return  # installed, not asked for: another suite's run stays untouched
     for line in MARKERS:
         config.addinivalue_line("markers", line)
     try:
@@ -137,16 +144,25 @@ class ResultRecorder:
             self.state.results.append(reporting.result_row(self.state, report))
 
 
+def active(config: pytest.Config) -> bool:
+    """Whether this run asked for the plugin."""
+    return bool(config.getoption("conformance_enabled", False) or config.getoption("conformance_target", None)
+                or config.getoption("conformance_config", None))
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Data-driven scenarios: the ``rows`` markers (``conformance.rows``)."""
-    rows.parametrize(metafunc)
+    if STATE_KEY in metafunc.config.stash:
+        rows.parametrize(metafunc)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Every scenario declares known requirement ids; they become JUnit properties. Under ``--read-only`` only the
     scenarios marked ``readonly`` stay (the others are deselected, and the client refuses writes anyway)."""
     state = config.stash.get(STATE_KEY, None)
-    if state is not None and state.read_only:
+    if state is None:
+        return
+    if state.read_only:
         kept = [item for item in items if writes(item) is False]
         config.hook.pytest_deselected(items=[item for item in items if writes(item)])
         items[:] = kept
@@ -155,7 +171,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         unknown = [i for i in ids if i not in requirements.CATALOGUE]
         if unknown:
             raise pytest.UsageError(f"{item.nodeid}: unknown requirement id(s) {', '.join(unknown)}")
-        if not ids and STATE_KEY in config.stash:
+        if not ids:
             raise pytest.UsageError(f"{item.nodeid}: declares no requirement id (@pytest.mark.requirement)")
         item.extra_keyword_matches.update(ids)  # -k WAV-SAME-SOUND selects by requirement id
         for requirement_id in ids:
