@@ -30,10 +30,15 @@ def _parser() -> argparse.ArgumentParser:
                               description="Certify a target. Unknown options are passed to pytest "
                               "(e.g. -k, -x, or -n auto for parallel workers).")
     run.add_argument("--target", metavar="URL", help="base URL of the target, e.g. https://staging.example/v1")
-    run.add_argument("--config", metavar="FILE", help="suite configuration (TOML); env CONFORMANCE_CONFIG")
+    # The plugin's spellings are accepted too, so a command line moves between `conformance run` and
+    # `pytest --pyargs conformance.scenarios` unchanged (the plugin cannot take the short generic names: installed
+    # into every pytest of the environment, they could clash with another plugin's options).
+    run.add_argument("--config", "--conformance-config", dest="config", metavar="FILE",
+                     help="suite configuration (TOML); env CONFORMANCE_CONFIG")
     run.add_argument("--budget", choices=("quick", "nightly"), help="run budget (default from config: quick)")
     run.add_argument("--seed", type=int, help="seed for generated data (default from config)")
-    run.add_argument("--reports", metavar="DIR", default="reports", help="reports directory (default: reports)")
+    run.add_argument("--reports", "--reports-dir", dest="reports", metavar="DIR", default="reports",
+                     help="reports directory (default: reports)")
     run.add_argument("--waivers", metavar="FILE", help="waivers (TOML); env CONFORMANCE_WAIVERS")
     run.add_argument("--read-only", action="store_true",
                      help="only the checks that write nothing, against the audios named in [read_only] (production)")

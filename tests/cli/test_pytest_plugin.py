@@ -80,3 +80,11 @@ def test_pytest_pyargs_gives_the_same_certification_as_conformance_run(target: E
         k: v["outcome"] for k, v in b["requirements"].items()}
     assert sorted(t["nodeid"].split("::", 1)[1] for t in a["tests"]) == sorted(
         t["nodeid"].split("::", 1)[1] for t in b["tests"])
+
+
+def test_the_cli_takes_the_plugins_option_names(tmp_path: Path) -> None:
+    """``--conformance-config`` and ``--reports-dir`` mean in ``conformance run`` what they mean to the plugin."""
+    result = subprocess.run([sys.executable, "-m", "conformance", "run", "--conformance-config",
+                             str(tmp_path / "missing.toml"), "--reports-dir", str(tmp_path / "r")],
+                            cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2 and f"configuration file {tmp_path / 'missing.toml'} does not exist" in result.stderr
