@@ -47,8 +47,34 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--variant", metavar="NAME",
                      help="use a shipped profile variant (conformance/profiles/variants); with no target the embedded "
                           "reference server plays it")
+    run.add_argument("--discover", action="store_true",
+                     help="infer the target's profile from its behaviour first (configured values win); the "
+                          "discovered profile is written to the reports directory")
+    run.add_argument("--probe-limits", action="store_true",
+                     help="with --discover: also find the size, duration, rate and channel limits by bisection")
+    run.add_argument("--profile", metavar="FILE",
+                     help="a discovered profile (conformance discover --out FILE), under the configured values")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="plant a fault in the embedded reference server (self-tests)")
+    discover = commands.add_parser(
+        "discover", help="infer a target's profile from its behaviour, with evidence",
+        description="Send a bounded sequence of requests (deleting what they create) and write a TOML profile in "
+        "which every key carries its value, its provenance (observed, defaulted, conflicting), why, and the "
+        "answers that decided it. Only conforming alternatives are ever learned: an answer none explains is "
+        "printed as an early finding and the key keeps the reference value.")
+    discover.add_argument("--target", metavar="URL", help="base URL of the target (default: the embedded reference)")
+    discover.add_argument("--config", "--conformance-config", dest="config", metavar="FILE",
+                          help="suite configuration (TOML): actors and spaces; env CONFORMANCE_CONFIG")
+    discover.add_argument("--out", metavar="FILE", default=None,
+                          help="where to write the profile (default: REPORTS/discovered-profile.toml)")
+    discover.add_argument("--reports", metavar="DIR", default="reports", help="reports directory (default: reports)")
+    discover.add_argument("--probe-limits", action="store_true",
+                          help="also find the size, duration, rate and channel limits by bisection (uploads up to "
+                               "the reference limits, each deleted)")
+    discover.add_argument("--max-requests", type=int, default=None, metavar="N",
+                          help="request budget (default 200, or the limits probe's own when --probe-limits)")
+    discover.add_argument("--variant", metavar="NAME",
+                          help="with no target: the embedded reference server plays this shipped variant")
     selftest = commands.add_parser("selftest", help="run the suite against every planted fault of the reference server",
                                    description="Kill matrix: the suite must pass the correct reference server and "
                                    "fail each planted fault by its own requirement id. Exit 0 all killed, 1 not.")
@@ -58,6 +84,8 @@ def _parser() -> argparse.ArgumentParser:
     selftest.add_argument("--workers", type=int, default=None, help="parallel runs (default: CPU count)")
     selftest.add_argument("--variant", metavar="NAME", default=None,
                           help="the reference server plays this shipped profile variant (and the suite uses it)")
+    selftest.add_argument("--discover", action="store_true",
+                          help="every run discovers its target's profile first: each fault must still be killed")
     compare = commands.add_parser("diff", help="what changed between two certification.json files",
                                   description="Print and write the differences between two certifications "
                                   "(flipped requirements, verdict, level, profile, durations).")
@@ -94,6 +122,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_diff(args)
         if args.command == "report":
             return run_report(args)
+        if args.command == "discover":
+            return run_discover(args)
         return run(args, extra)
     except KeyboardInterrupt:
         _say("interrupted")
@@ -151,6 +181,28 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args += ["--waivers", args.waivers]
     for fault in args.reference_fault:
         pytest_args += ["--reference-fault", fault]
+    if args.discover and args.read_only:
+        _say("--discover creates and deletes audios, so a --read-only run cannot discover: name a discovered "
+             "profile with --profile instead")
+        return EXIT_UNUSABLE
+    if args.discover:
+        pytest_args += ["--discover", *(["--probe-limits"] if args.probe_limits else [])]
+    elif args.probe_limits:
+        _say("--probe-limits needs --discover")
+        return EXIT_UNUSABLE
+    if args.profile is not None:
+        if args.discover:
+            _say("--profile and --discover exclude each other: the one names a discovered profile, the other "
+                 "discovers one")
+            return EXIT_UNUSABLE
+        try:
+            from conformance.discover.output import read as read_profile_file
+
+            read_profile_file(Path(args.profile))
+        except ProfileError as exc:
+            _say(f"configuration error: {exc}")
+            return EXIT_UNUSABLE
+        pytest_args += ["--profile", args.profile]
     import pytest
 
     code = int(pytest.main(pytest_args + extra))
@@ -197,6 +249,87 @@ def run_plan(args: argparse.Namespace, settings: Any, reports: Path, extra: list
 
 ALLURE_HINT = ("the `allure` command is not installed: `npm install -g allure-commandline` (needs Java 17) or "
                "`npm install -g allure` (Allure 3, Node only), then run `conformance report` again")
+
+
+def run_discover(args: argparse.Namespace) -> int:
+    """Discover the profile of the configured target (or of the embedded reference) and write it."""
+    import tempfile
+
+    from conformance.config import ConfigError
+    from conformance.discover import DEFAULT_MAX_REQUESTS, discover
+    from conformance.discover.limits import MAX_REQUESTS_WITH_LIMITS
+    from conformance.discover.output import to_toml
+    from conformance.http_stack import TargetError
+    from conformance.profile import ProfileError, build_profile
+    from conformance.profile import to_toml as profile_toml
+    from conformance.redaction import Redactor
+    from conformance.session import check_target, run_settings
+    from conformance.target import embedded_reference
+
+    default_budget = MAX_REQUESTS_WITH_LIMITS if args.probe_limits else DEFAULT_MAX_REQUESTS
+    budget = args.max_requests if args.max_requests is not None else default_budget
+    if budget < 10:
+        _say(f"--max-requests must be at least 10, got {budget}")
+        return EXIT_UNUSABLE
+    out = Path(args.out) if args.out else Path(args.reports) / "discovered-profile.toml"
+    try:
+        settings = run_settings(args.config, target=args.target, budget=None, seed=None, variant=None)
+        if args.variant and settings.base_url is not None:
+            raise ConfigError("--variant is for the embedded reference server only (no --target)")
+        served = build_profile(load_variant_overrides(args.variant)) if args.variant else None
+    except (ConfigError, ProfileError) as exc:
+        _say(f"configuration error: {exc}")
+        return EXIT_UNUSABLE
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        _say(f"cannot create {out.parent}: {exc.strerror}")
+        return EXIT_UNUSABLE
+    with contextlib.ExitStack() as stack:
+        try:
+            if settings.base_url is None:
+                from conformance.config import load_settings
+
+                workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="conformance-ref-")))
+                server_args = []
+                if served is not None:
+                    (workdir / "profile.toml").write_text(profile_toml(served), encoding="utf-8")
+                    server_args = ["--profile", str(workdir / "profile.toml")]
+                server = stack.enter_context(embedded_reference(workdir / "server", server_args=server_args))
+                settings = settings.with_target(load_settings(server.config_path, env={}))
+            check_target(settings, read_only=False, timeout=min(settings.timeout, 10.0))
+            redactor = Redactor(settings.secrets())
+            found = discover(settings, probe_limits=args.probe_limits, max_requests=budget, redactor=redactor,
+                             say=lambda line: sys.stderr.write(f"conformance: {line}\n"))
+        except TargetError as exc:
+            _say(str(exc))
+            return EXIT_UNUSABLE
+        except ConfigError as exc:
+            _say(f"configuration error: {exc}")
+            return EXIT_UNUSABLE
+    try:
+        out.write_text(redactor(to_toml(found)), encoding="utf-8")
+    except OSError as exc:
+        _say(f"cannot write {out}: {exc.strerror}")
+        return EXIT_UNUSABLE
+    for finding in found.findings:
+        print(redactor(f"EARLY FINDING {finding.line()}"))  # noqa: T201
+    for leftover in found.leftovers:
+        print(f"LEFT {leftover}: discovery could not delete it")  # noqa: T201
+    counts: dict[str, int] = {}
+    for decision in found.decisions.values():
+        counts[decision.provenance] = counts.get(decision.provenance, 0) + 1
+    told = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    print(f"DISCOVERED {told} profile keys from {found.requests} requests; "  # noqa: T201
+          f"{len(found.findings)} early findings (profile: {out})")
+    return EXIT_CONFORMS
+
+
+def load_variant_overrides(name: str) -> dict[str, Any]:
+    """A shipped variant's profile table (``ProfileError`` naming the shipped ones if unknown)."""
+    from conformance.profile import load_variant
+
+    return load_variant(name)
 
 
 def run_report(args: argparse.Namespace) -> int:
@@ -273,6 +406,9 @@ def run_selftest(args: argparse.Namespace, extra: list[str]) -> int:
             _say(str(exc))
             return EXIT_UNUSABLE
         extra = ["--variant", args.variant, *extra]
+    if args.discover:
+        extra = ["--discover", *extra]
+
     def progress(outcome: Outcome, done: int, total: int, left_s: float | None) -> None:
         """A line as each run finishes: what the suite said, by which requirements, and the time left."""
         failed = ", ".join(outcome.failed_requirements) or "-"

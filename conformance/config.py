@@ -86,6 +86,7 @@ class Settings:
     actors: Mapping[str, Actor] = field(default_factory=dict)
     spaces: Mapping[str, Space] = field(default_factory=dict)
     profile: Profile = field(default_factory=build_profile)
+    profile_overrides: Mapping[str, Any] = field(default_factory=dict)  # the [profile] keys the configuration names
     source: str = "defaults"
     openapi: str | None = None  # the target's own OpenAPI definition (URL or path); None: the packaged one
     retries: int = 2  # extra attempts of an idempotent read after a dropped connection or a 429/503
@@ -237,13 +238,15 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
     existing = _existing_audios(_table(data, "read_only", ("audios",)), spaces)
+    overrides = _table(data, "profile", None)
     try:
-        profile = build_profile(_table(data, "profile", None))
+        profile = build_profile(overrides)
     except ProfileError as exc:
         raise ConfigError(str(exc)) from None
     return Settings(
         base_url=base_url, timeout=float(timeout), budget=budget, seed=seed,
-        actors=actors, spaces=spaces, profile=profile, source=source, openapi=openapi, retries=retries,
+        actors=actors, spaces=spaces, profile=profile, profile_overrides=dict(overrides), source=source,
+        openapi=openapi, retries=retries,
         retry_after_cap=retry_after_cap, rate_limit=rate_limit, existing_audios=existing, deadline=deadline,
         allow_insecure_http=allow_insecure_http, max_response_bytes=max_response_bytes,
     )

@@ -64,6 +64,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--variant", dest="conformance_variant", metavar="NAME",
                     help="Use the shipped profile variant NAME (conformance/profiles/variants); the embedded reference "
                          "server plays it")
+    group.addoption("--discover", dest="conformance_discover", action="store_true", default=False,
+                    help="Infer the target's profile from its behaviour before the first check (configured values win)")
+    group.addoption("--probe-limits", dest="conformance_probe_limits", action="store_true", default=False,
+                    help="With --discover: find the size, duration, rate and channel limits by bisection")
+    group.addoption("--profile", dest="conformance_profile", metavar="FILE",
+                    help="A discovered profile (conformance discover --out FILE), under the configured values")
     group.addoption("--reference-fault", dest="conformance_faults", action="append", default=[], metavar="NAME",
                     help="Start the embedded reference server with this planted fault (self-tests only)")
 
@@ -99,7 +105,14 @@ def pytest_configure(config: pytest.Config) -> None:
     state = RunState(settings=settings, redactor=Redactor(settings.secrets()), run_id=run_id,
                      reports_dir=Path(config.getoption("conformance_reports")), waivers=waivers,
                      worker=worker["workerid"] if worker is not None else None,
-                     read_only=bool(config.getoption("conformance_read_only")))
+                     read_only=bool(config.getoption("conformance_read_only")),
+                     discover=bool(config.getoption("conformance_discover")),
+                     probe_limits=bool(config.getoption("conformance_probe_limits")))
+    if state.discover and state.read_only:
+        raise pytest.UsageError("conformance: --discover creates and deletes audios; a --read-only run cannot "
+                                "discover (name a discovered profile with --profile)")
+    profile_file = config.getoption("conformance_profile")
+    state.profile_file = Path(profile_file) if profile_file else None
     state.throttle = Throttle(settings.rate_limit / (int(worker.get("workercount", 1)) if worker else 1))
     if handed:
         state.handed = handed
@@ -118,7 +131,7 @@ def pytest_configure_node(node: Any) -> None:
     state = node.config.stash.get(STATE_KEY, None)
     if state is not None:
         node.workerinput[WORKER_INPUT] = {"run_id": state.run_id, "embedded_config": state.embedded_config,
-                                          "target_version": state.target_version}
+                                          "target_version": state.target_version, "discovered": state.discovered}
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -221,9 +234,13 @@ def pytest_sessionstart(session: pytest.Session) -> None:
         return  # a plan needs no target
     try:
         _session.start(state, faults=session.config.getoption("conformance_faults"))
-    except (TargetError, ConfigError, OSError, subprocess.SubprocessError) as exc:
+    except (TargetError, ConfigError, ProfileError, OSError, subprocess.SubprocessError) as exc:
         state.stack.close()
         pytest.exit(f"conformance: {exc}", returncode=2)
+    terminal = session.config.pluginmanager.get_plugin("terminalreporter")
+    if terminal is not None and state.worker is None:
+        for line in _session.discovery_lines(state):
+            terminal.write_line(line)
 
 
 @pytest.hookimpl(tryfirst=True)

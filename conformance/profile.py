@@ -282,13 +282,13 @@ def to_toml(profile: Profile) -> str:
     values = profile.as_dict()
     lines = ["# Written by the conformance suite: the profile of this run, every key."]
     tables = {k: v for k, v in values.items() if isinstance(v, dict)}
-    lines += [f"{key} = {_toml_value(value)}" for key, value in values.items() if key not in tables]
+    lines += [f"{key} = {toml_value(value)}" for key, value in values.items() if key not in tables]
     for name, table in tables.items():
-        lines += ["", f"[{name}]", *(f"{key} = {_toml_value(value)}" for key, value in table.items())]
+        lines += ["", f"[{name}]", *(f"{key} = {toml_value(value)}" for key, value in table.items())]
     return "\n".join(lines) + "\n"
 
 
-def _toml_value(value: object) -> str:
+def toml_value(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int | float):
@@ -296,5 +296,5 @@ def _toml_value(value: object) -> str:
     if isinstance(value, str):
         return json.dumps(value)  # a JSON string literal is a TOML basic string
     if isinstance(value, list | tuple):
-        return "[" + ", ".join(_toml_value(item) for item in value) + "]"
+        return "[" + ", ".join(toml_value(item) for item in value) + "]"
     raise ProfileError(f"cannot write {value!r} as a TOML value")

@@ -47,6 +47,7 @@ def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: 
     if state is None:
         return
     prefix.append(certification_html(state))
+    prefix.append(profile_html(state))
     prefix.append(access_matrix_html(state.results))
 
 
@@ -78,6 +79,41 @@ def certification_html(state: RunState) -> str:
         + '<table id="requirements"><tr><th>Requirement</th><th>Level</th><th>Tier</th><th>Outcome</th>'
         f"<th>Statement</th></tr>{rows}</table></section>"
     )
+
+
+def profile_html(state: RunState) -> str:
+    """The profile the run judged by, each value with where it came from (configured, discovered, default), the
+    evidence of each discovered one, and discovery's early findings."""
+    summary = state.summary or {}
+    origins = summary.get("profile_provenance") or {}
+    profile = summary.get("profile") or {}
+    found = (summary.get("discovery") or {}).get("keys", {})
+    rows = []
+    for key, origin in origins.items():
+        head, _, sub = key.partition(".")
+        value = profile.get(head, {}).get(sub) if sub else profile.get(head)
+        evidence = "<br>".join(escape(_evidence_line(e)) for e in found.get(key, {}).get("evidence", []))
+        why = escape(found.get(key, {}).get("why", "")) if origin == "discovered" else ""
+        rows.append(f'<tr class="provenance-{escape(origin)}"><td><code>{escape(key)}</code></td>'
+                    f"<td><code>{escape(repr(value))}</code></td><td>{escape(origin)}</td><td>{why}"
+                    f"{'<br><small>' + evidence + '</small>' if evidence and origin == 'discovered' else ''}</td></tr>")
+    counts: dict[str, int] = {}
+    for origin in origins.values():
+        counts[origin] = counts.get(origin, 0) + 1
+    told = ", ".join(f"{n} {origin}" for origin, n in sorted(counts.items()))
+    findings = "".join(f"<li><code>{escape(f['key'])}</code>: {escape(f['observed'])}; not learned, the run "
+                       f"keeps <code>{escape(repr(f['kept']))}</code></li>"
+                       for f in (summary.get("discovery") or {}).get("findings", []))
+    return ('<details id="profile"><summary>Profile: ' + escape(told or "no keys") + "</summary>"
+            + (f"<p>Early findings of discovery:</p><ul>{findings}</ul>" if findings else "")
+            + "<table><tr><th>Key</th><th>Value</th><th>From</th><th>Why</th></tr>" + "".join(rows)
+            + "</table></details>")
+
+
+def _evidence_line(evidence: dict[str, Any]) -> str:
+    status = evidence.get("status") or "no answer"
+    detail = f" ({evidence['detail']})" if evidence.get("detail") else ""
+    return f"{evidence.get('method')} {evidence.get('path')} → {status}{detail}"
 
 
 _MARKS = {"passed": ("✓", "pass"), "failed": ("✗", "fail"), "error": ("!", "error"), "skipped": ("–", "skip")}

@@ -16,7 +16,7 @@ from typing import Any
 
 import jsonschema
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: profile_provenance and discovery
 KNOWN_MAJOR = "1"
 
 

@@ -64,6 +64,11 @@ class RunState:
     leak_rows: list[dict[str, str]] = field(default_factory=list)  # leaks reported by workers
     waits: list[float] = field(default_factory=list)  # workers' time-to-available samples
     deadline_at: float | None = None  # time.monotonic() when the run's deadline passes
+    discover: bool = False  # --discover: infer the profile from the target before the first check
+    probe_limits: bool = False  # --probe-limits: discovery bisects the media limits too
+    profile_file: Path | None = None  # --profile FILE: a discovered profile, under the configured values
+    discovered: dict[str, Any] = field(default_factory=dict)  # the profile values learned (or read from the file)
+    discovery: dict[str, Any] | None = None  # what discovery saw (certification.json's ``discovery``)
 
 
 class RunDeadline(TargetError):

@@ -23,6 +23,9 @@ import httpx
 
 from conformance.checks import ConformanceFailure
 from conformance.config import Settings, load_settings, require_existing_audios, require_identity
+from conformance.discover import apply, discover
+from conformance.discover.output import read as read_profile_file
+from conformance.discover.output import to_toml as discovered_toml
 from conformance.http_stack import TOTAL_TIMEOUT_FACTOR
 from conformance.profile import build_profile, load_variant, to_toml
 from conformance.pytest_fixtures import client_factory
@@ -72,11 +75,50 @@ def start(state: RunState, *, faults: Sequence[str]) -> None:
         require_identity(settings)
         if state.read_only:
             require_existing_audios(settings)
-    state.settings = settings
+    state.settings = _with_discovered(state, settings)
     state.deadline_at = time.monotonic() + settings.deadline
     state.redactor.add(*settings.secrets())
     state.target_version = state.handed.get("target_version") if state.worker else target_version(
         settings.base_url, settings.timeout)
+
+
+DISCOVERED_PROFILE = "discovered-profile.toml"
+
+
+def _with_discovered(state: RunState, settings: Settings) -> Settings:
+    """The run's settings with the discovered profile under the configured one: learned from the target now
+    (``--discover``; written to the reports as ``discovered-profile.toml``), read from a file (``--profile``), or,
+    on an xdist worker, as the controller handed it."""
+    if state.worker is not None:
+        state.discovered = dict(state.handed.get("discovered") or {})
+    elif state.discover:
+        state.redactor.add(*settings.secrets())
+        found = discover(settings, probe_limits=state.probe_limits, redactor=state.redactor)
+        state.discovered = found.observed_overrides()
+        state.discovery = found.as_dict()
+        state.reports_dir.mkdir(parents=True, exist_ok=True)
+        (state.reports_dir / DISCOVERED_PROFILE).write_text(state.redactor(discovered_toml(found)), encoding="utf-8")
+    elif state.profile_file is not None:
+        state.discovered, _ = read_profile_file(state.profile_file)
+        state.discovery = {"file": str(state.profile_file)}
+    return apply(settings, state.discovered) if state.discovered else settings
+
+
+def discovery_lines(state: RunState) -> list[str]:
+    """What the console says about discovery before the first check: the early findings, and where the
+    discovered profile is."""
+    found = state.discovery
+    if not found or "keys" not in found:
+        return []
+    lines = [f"EARLY FINDING {f['key']}: {f['observed']}; not learned, the run keeps {f['kept']!r}"
+             for f in found["findings"]]
+    counts: dict[str, int] = {}
+    for row in found["keys"].values():
+        counts[row["provenance"]] = counts.get(row["provenance"], 0) + 1
+    told = ", ".join(f"{n} {name}" for name, n in sorted(counts.items()))
+    lines.append(f"discovered profile: {told} keys from {found['requests']} requests "
+                 f"({state.reports_dir / DISCOVERED_PROFILE}); configured values win")
+    return lines
 
 
 def _playing(settings: Settings, workdir: Path) -> list[str]:

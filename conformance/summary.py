@@ -17,6 +17,7 @@ from typing import Any
 
 from conformance import __version__
 from conformance.certification import capabilities, certify, percentiles
+from conformance.discover import provenance
 from conformance.results_schema import SCHEMA_VERSION
 from conformance.run_state import RunState, now
 
@@ -35,6 +36,8 @@ def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
         "configuration": state.configuration,
         "embedded_reference": state.embedded,
         "profile": state.settings.profile.as_dict(),
+        "profile_provenance": provenance(state.settings, state.discovered),
+        "discovery": state.discovery,
         "budget": state.settings.budget,
         "seed": state.settings.seed,
         "run_id": state.run_id,

@@ -135,16 +135,19 @@ def _secrets(config_path: Path) -> list[str]:
 
 @pytest.mark.parametrize("fault", [None, "auth-missing-accepted"])
 def test_no_secret_reaches_reports_or_console(tmp_path: Path, fault: str | None) -> None:
-    """Run with known secrets (passing, and failing with transcripts in the report), then scan every byte."""
+    """Run with known secrets (passing, and failing with transcripts in the report and the evidence of a discovered
+    profile), then scan every byte."""
     with embedded_reference(tmp_path / "server", faults=[fault] if fault else []) as server:
         secrets = _secrets(server.config_path)
         reports = tmp_path / "reports"
-        result = conformance("run", "--config", str(server.config_path), "--reports", str(reports))
+        result = conformance("run", "--config", str(server.config_path), "--reports", str(reports),
+                             *(["--discover"] if fault else []))
     assert result.returncode == (1 if fault else 0)
     assert "[REDACTED]" in (reports / "report.html").read_text() or not fault
     produced = [p.read_bytes() for p in reports.rglob("*") if p.is_file()]
     produced += [result.stdout.encode(), result.stderr.encode()]
     assert len(produced) >= 5
+    assert (reports / "discovered-profile.toml").is_file() or not fault
     for secret in secrets:
         assert all(secret.encode() not in blob for blob in produced), "a secret leaked"
 
