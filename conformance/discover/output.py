@@ -28,7 +28,7 @@ def to_toml(discovery: Discovery) -> str:
              "# answers that decided it. A key you set in the configuration's [profile] always wins over this file."]
     if discovery.findings:
         lines += ["#", "# Early findings (not learned: the run keeps the reference value and fails the requirement):"]
-        lines += [f"#   {finding.line()}" for finding in discovery.findings]
+        lines += [f"#   {_one_line(finding.line())}" for finding in discovery.findings]
     scalars = {k: d for k, d in sorted(discovery.decisions.items()) if "." not in k}
     tables: dict[str, dict[str, Any]] = {}
     for key, decision in sorted(discovery.decisions.items()):
@@ -50,9 +50,15 @@ def to_toml(discovery: Discovery) -> str:
 
 
 def _comment(decision: Any) -> list[str]:
-    lines = [f"# {decision.provenance}: {decision.why}"]
-    lines += [f"#   {evidence.line()}" for evidence in decision.evidence]
+    lines = [f"# {decision.provenance}: {_one_line(decision.why)}"]
+    lines += [f"#   {_one_line(evidence.line())}" for evidence in decision.evidence]
     return lines
+
+
+def _one_line(text: str) -> str:
+    """``text`` safe inside a TOML comment: what a target answered may hold line breaks or control characters,
+    which would end the comment and let the answer write keys of its own."""
+    return "".join(" " if ord(c) < 0x20 or c in "\x7f\u2028\u2029\x85" else c for c in text)
 
 
 def read(path: Path) -> tuple[dict[str, Any], dict[str, str]]:

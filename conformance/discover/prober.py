@@ -102,9 +102,9 @@ class Prober:
             response = client.request(method, path, json_body=json_body, content=content, headers=headers,
                                       params=params)
         except (TargetError, TransportFailure) as exc:
-            reason = self.redactor(str(exc))[:DETAIL_CHARS]
+            reason = " ".join(self.redactor(str(exc)).split())[:DETAIL_CHARS]
             return Answer(None, Evidence(method, self._shown(path, params), None, reason))
-        text = (detail or _title)(response)
+        text = " ".join((detail or _title)(response).split())
         return Answer(response, Evidence(method, self._shown(path, params), response.status_code,
                                          self.redactor(text)[:DETAIL_CHARS]))
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from conformance.discover.model import CONFLICTING, OBSERVED, Decision, Evidence, Finding
+from conformance.discover.model import CONFLICTING, DEFAULTED, OBSERVED, Decision, Evidence, Finding
 
 UNAUTHENTICATED = (401,)
 DENIED = (403, 404)
@@ -37,10 +37,21 @@ that order; one it accepts and does not honour is a finding."""
 Outcome = Decision | Finding
 
 
+def unanswered(key: str, answers: Sequence[Evidence], reference: Any) -> Decision | None:
+    """A probe without a usable answer (a timeout, a dropped connection, an answer the transport stopped) decides
+    nothing: the key keeps its reference value, and the run judges the transport by its own requirements."""
+    missing = [e for e in answers if e.status is None]
+    if not missing:
+        return None
+    return Decision(key, reference, DEFAULTED, f"no usable answer: {missing[0].line()}", tuple(answers))
+
+
 def status_set(key: str, answers: Sequence[Evidence], allowed: Sequence[int], reference: Any, *,
                why: str) -> Outcome:
     """A list-of-statuses key from one or more answers: every status allowed → the statuses seen (conflicting when
     they differ); one not allowed → a finding."""
+    if (silent := unanswered(key, answers, reference)) is not None:
+        return silent
     bad = [e for e in answers if e.status not in allowed]
     if bad:
         return Finding(key, f"{bad[0].line()}, not one of {_statuses(allowed)}", reference, tuple(answers))
@@ -64,6 +75,8 @@ def single_status(key: str, answers: Sequence[Evidence], allowed: Sequence[int],
 def capability(key: str, answer: Evidence, reference: bool, *, what: str) -> Outcome:
     """A capability from the answer to its first use: 2xx → present, 404/405/501 → absent, anything else → a
     finding (the target neither does it nor says it cannot)."""
+    if (silent := unanswered(key, [answer], reference)) is not None:
+        return silent
     if answer.status is not None and 200 <= answer.status < 300:
         return Decision(key, True, OBSERVED, f"{what} answered {answer.status}", (answer,))
     if answer.status in CAPABILITY_ABSENT:
@@ -76,6 +89,8 @@ def fileless_form(omit: Evidence, null: Evidence, omit_state: Any, null_state: A
     """``fileless_create`` from a create without ``file`` and one with ``"file": null``: each is taken (201 and an
     audio awaiting its file) or refused (a 4xx)."""
     key = "fileless_create"
+    if (silent := unanswered(key, [omit, null], reference)) is not None:
+        return silent
     taken = {}
     for name, answer, state in (("omit", omit, omit_state), ("null", null, null_state)):
         if answer.status is not None and 200 <= answer.status < 300:
@@ -96,6 +111,8 @@ def fileless_form(omit: Evidence, null: Evidence, omit_state: Any, null_state: A
 
 def hide_existence(foreign: Evidence, unknown: Evidence, *, same_body: bool, reference: bool) -> Outcome:
     """Whether a foreign space and one that does not exist look alike (same status, same problem)."""
+    if (silent := unanswered("hide_existence", [foreign, unknown], reference)) is not None:
+        return silent
     for answer in (foreign, unknown):
         if answer.status not in DENIED:
             return Finding("hide_existence", f"{answer.line()}, not 403 or 404", reference, (foreign, unknown))

@@ -83,7 +83,7 @@ def access(step: Step) -> None:
         same = _problem_shape(foreign) == _problem_shape(unknown)
         step.decide(rules.hide_existence(foreign.evidence, unknown.evidence, same_body=same,
                                          reference=step.reference.hide_existence))
-    outside = [e for e in seen if e.status not in denied]
+    outside = [e for e in seen if e.status is not None and e.status not in denied]
     if outside:
         step.decide(Finding("denied_statuses", f"{outside[0].line()}, not one of {denied}", denied, tuple(seen)))
     else:
@@ -106,6 +106,8 @@ def create(step: Step) -> None:
             step.decide(Decision("client_handle", "ignore", OBSERVED, "a handle sent on create was ignored",
                                  (first.evidence,)))
         step.audios.append(first.json())
+    elif first.status is None:
+        step.default("client_handle", f"no usable answer: {first.evidence.line()}", (first.evidence,))
     elif first.status in rules.INVALID_REQUEST:
         step.decide(Decision("client_handle", "reject", OBSERVED, "a create with a handle was refused",
                              (first.evidence,)))
@@ -219,6 +221,8 @@ def listing(step: Step) -> None:
     if past.status == 200 and body == []:
         step.decide(Decision("list_past_end_status", 200, OBSERVED, "a page past the last answered an empty page",
                              (past.evidence,)))
+    elif past.status is None:
+        step.default("list_past_end_status", f"no usable answer: {past.evidence.line()}", (past.evidence,))
     elif past.status in rules.PAST_END:
         step.decide(Decision("list_past_end_status", past.status, OBSERVED, "a page past the last is refused",
                              (past.evidence,)))
@@ -253,6 +257,9 @@ def _sorting(step: Step, ours: list[str]) -> None:
         for candidate in candidates:
             answer, order = _order(step, candidate.replace("{field}", "handle"), ours)
             tried.append(answer.evidence)
+            if answer.status is None:
+                step.default(key, f"no usable answer: {answer.evidence.line()}", tuple(tried))
+                break
             if order == MISSING:
                 step.default(key, "the audios discovery made were not all on the page their alias finds",
                              tuple(tried))

@@ -36,13 +36,27 @@ def test_a_status_the_contract_allows_is_learned(statuses, allowed, value, prove
     ("reject_statuses.undecodable", 201, rules.REFUSALS),  # corrupt media stored
     ("unauthenticated_statuses", 200, rules.UNAUTHENTICATED),  # no credentials, and in
     ("conflict_statuses", 200, rules.CONFLICT),          # a second raw upload replaced the file
-    ("unauthenticated_statuses", None, rules.UNAUTHENTICATED),  # no answer at all
 ])
 def test_an_answer_no_allowed_value_explains_is_a_finding_and_keeps_the_reference(key, status, allowed) -> None:
     outcome = rules.status_set(key, [answer(status)], allowed, "REFERENCE", why="seen")
     assert isinstance(outcome, Finding)
     assert outcome.kept == "REFERENCE"
     assert outcome.key == key
+
+
+@pytest.mark.parametrize("rule", [
+    lambda: rules.status_set("deleted_statuses", [answer(404), answer(None)], rules.DELETED, "REF", why="seen"),
+    lambda: rules.capability("capabilities.delete", answer(None), "REF", what="deleting"),
+    lambda: rules.fileless_form(answer(201), answer(None), "avaitingFile", None, "REF"),
+    lambda: rules.hide_existence(answer(None), answer(404), same_body=False, reference="REF"),
+])
+def test_a_probe_without_an_answer_decides_nothing(rule) -> None:
+    """A timeout or a stopped answer is the transport's finding, judged by the run: discovery keeps the reference
+    value and says why, and reports no early finding."""
+    outcome = rule()
+    assert isinstance(outcome, Decision)
+    assert (outcome.value, outcome.provenance) == ("REF", "defaulted")
+    assert outcome.why.startswith("no usable answer")
 
 
 def test_a_refusal_may_be_any_client_error_but_those_that_mean_something_else() -> None:
@@ -65,7 +79,7 @@ def test_a_capability_is_present_when_done_and_absent_when_refused_as_unsupporte
     assert isinstance(outcome, Decision) and outcome.value is present
 
 
-@pytest.mark.parametrize("status", [400, 500, None])
+@pytest.mark.parametrize("status", [400, 500])
 def test_a_capability_neither_done_nor_refused_as_unsupported_is_a_finding(status) -> None:
     outcome = rules.capability("capabilities.delete", answer(status), True, what="deleting")
     assert isinstance(outcome, Finding) and outcome.kept is True
@@ -98,6 +112,19 @@ def test_existence_is_hidden_when_a_foreign_space_and_an_unknown_one_answer_alik
 def test_a_foreign_space_that_is_not_denied_is_a_finding(foreign) -> None:
     outcome = rules.hide_existence(answer(foreign), answer(404), same_body=False, reference=True)
     assert isinstance(outcome, Finding) and outcome.kept is True
+
+
+def test_an_answer_cannot_write_keys_into_the_profile_file() -> None:
+    """A hostile title with line breaks stays inside its comment: the file holds only the discovered keys."""
+    import tomllib
+
+    from conformance.discover.output import to_toml
+
+    found = Discovery(target="http://t/v1")
+    hostile = Evidence("GET", "/user", 401, "title: x\nprocessing = \"async\"\r\n[capabilities]\u2028delete = false")
+    found.decide(Decision("unauthenticated_statuses", [401], OBSERVED, "seen\nclock_skew_s = 1", (hostile,)))
+    data = tomllib.loads(to_toml(found))
+    assert set(data) == {"unauthenticated_statuses", "discovery"}
 
 
 def test_only_observed_and_conflicting_values_become_overrides() -> None:
