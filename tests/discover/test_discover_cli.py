@@ -105,3 +105,17 @@ def test_the_discovered_profile_is_a_valid_profile_with_every_key(tmp_path: Path
     assert set(provenance) >= {"processing", "capabilities.delete", "reject_statuses.empty"}
     text = out.read_text(encoding="utf-8")
     assert "# observed: " in text and "#   POST /spaces/" in text, "each key says why, with its evidence"
+
+
+def test_xdist_workers_judge_by_the_profile_the_controller_discovered(tmp_path: Path) -> None:
+    """Under ``-n 2`` the controller discovers once and hands the values to its workers: the sort checks of a
+    target with another sort syntax pass only if every worker judges by it."""
+    reports = tmp_path / "reports"
+    with playing(tmp_path / "target", variant_profile("colon-sort")) as config:
+        done = conformance("run", "--discover", "--config", str(config), "--reports", str(reports), "-n", "2",
+                           "-k", "LIST-SORT or AUD-CREATE-201", cwd=tmp_path)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
+    summary = json.loads((reports / "certification.json").read_text(encoding="utf-8"))
+    assert summary["requirements"]["LIST-SORT"]["outcome"] == "pass"
+    assert summary["profile"]["list_sort_descending"] == "{field}:desc"
+    assert summary["discovery"]["requests"] > 0
