@@ -47,6 +47,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--variant", metavar="NAME",
                      help="use a shipped profile variant (conformance/profiles/variants); with no target the embedded "
                           "reference server plays it")
+    run.add_argument("--shard", metavar="K/N",
+                     help="run the K-th of N deterministic shares of the checks; `conformance merge` combines them")
     run.add_argument("--discover", action="store_true",
                      help="infer the target's profile from its behaviour first (configured values win); the "
                           "discovered profile is written to the reports directory")
@@ -92,6 +94,12 @@ def _parser() -> argparse.ArgumentParser:
     compare.add_argument("a", metavar="A.json")
     compare.add_argument("b", metavar="B.json")
     compare.add_argument("--out", metavar="FILE", default=None, help="also write the diff as JSON here")
+    combine = commands.add_parser("merge", help="combine the certification.json of every shard of a run",
+                                  description="Judge the rows of every shard (conformance run --shard K/N) "
+                                  "together: the same verdict, level and per-requirement outcomes one run gives.")
+    combine.add_argument("parts", nargs="+", metavar="SHARD.json")
+    combine.add_argument("--out", metavar="FILE", default="reports/certification.json",
+                         help="where to write the merged certification (default: reports/certification.json)")
     markdown = commands.add_parser("summary", help="a certification.json as a Markdown job summary",
                                    description="Print the verdict, the level and every failed requirement with its "
                                    "title as Markdown (what the GitHub Action writes to the job summary).")
@@ -120,6 +128,8 @@ def main(argv: list[str] | None = None) -> int:
             return run_selftest(args, extra)
         if args.command == "diff":
             return run_diff(args)
+        if args.command == "merge":
+            return run_merge(args)
         if args.command == "report":
             return run_report(args)
         if args.command == "discover":
@@ -146,10 +156,16 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     from conformance.http_stack import TargetError
     from conformance.profile import ProfileError
     from conformance.session import check_target, run_settings
+    from conformance.shard import ShardError, parse
 
     try:
+        if args.shard is not None:
+            parse(args.shard)
         settings = run_settings(args.config, target=args.target, budget=args.budget, seed=args.seed,
                                 variant=args.variant)
+    except ShardError as exc:
+        _say(str(exc))
+        return EXIT_UNUSABLE
     except (ConfigError, ProfileError) as exc:
         _say(f"configuration error: {exc}")
         return EXIT_UNUSABLE
@@ -216,7 +232,8 @@ def _pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
     pytest_args = [str(SCENARIOS), "-c", str(SCENARIOS / "pytest.ini"), "--rootdir", str(SCENARIOS),
                    "-p", "no:conformance", "-p", "conformance.plugin", "--conformance", f"--reports-dir={reports}"]
     for option, value in (("--conformance-config", args.config), ("--target", args.target),
-                          ("--budget", args.budget), ("--seed", args.seed), ("--variant", args.variant)):
+                          ("--budget", args.budget), ("--seed", args.seed), ("--variant", args.variant),
+                          ("--shard", args.shard)):
         if value is not None:
             pytest_args += [option, str(value)]
     if args.read_only:
@@ -373,6 +390,40 @@ def run_diff(args: argparse.Namespace) -> int:
     if args.out:
         write(result, Path(args.out))
     return EXIT_NONCONFORMING if result.flipped or result.only_in_a or result.only_in_b else EXIT_CONFORMS
+
+
+def run_merge(args: argparse.Namespace) -> int:
+    """Merge shards; the verdict sentence and exit code as ``run`` gives them."""
+    from conformance.merge import MergeError, merge
+    from conformance.summary import verdict_sentence
+
+    out = Path(args.out)
+    parts = []
+    for name in args.parts:
+        path = Path(name)
+        if path.resolve() == out.resolve():
+            _say(f"--out {out} is one of the shards: write the merged certification elsewhere")
+            return EXIT_UNUSABLE
+        try:
+            parts.append((name, json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError) as exc:
+            _say(f"{name} is not a readable certification.json: {exc}")
+            return EXIT_UNUSABLE
+    try:
+        merged = merge(parts)
+    except MergeError as exc:
+        _say(str(exc))
+        return EXIT_UNUSABLE
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(merged, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as exc:
+        _say(f"cannot write {out}: {exc.strerror}")
+        return EXIT_UNUSABLE
+    print(verdict_sentence(merged) + f" (merged from {len(parts)} shards: {out})")  # noqa: T201
+    if merged["verdict"] == "conforms":
+        return EXIT_CONFORMS
+    return EXIT_SUITE_ERROR if merged["verdict"] == "not certified" else EXIT_NONCONFORMING
 
 
 def run_summary(args: argparse.Namespace) -> int:

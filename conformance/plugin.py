@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conformance import pytest_fixtures, report_html, reporting, requirements, rows, summary
+from conformance import pytest_fixtures, report_html, reporting, requirements, rows, shard, summary
 from conformance import session as _session
 from conformance.config import ConfigError
 from conformance.http_stack import TargetError, Throttle
@@ -64,6 +64,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--variant", dest="conformance_variant", metavar="NAME",
                     help="Use the shipped profile variant NAME (conformance/profiles/variants); the embedded reference "
                          "server plays it")
+    group.addoption("--shard", dest="conformance_shard", metavar="K/N",
+                    help="Run the K-th of N deterministic shares of the checks (merge the shards' certification.json "
+                         "with `conformance merge`)")
     group.addoption("--discover", dest="conformance_discover", action="store_true", default=False,
                     help="Infer the target's profile from its behaviour before the first check (configured values win)")
     group.addoption("--probe-limits", dest="conformance_probe_limits", action="store_true", default=False,
@@ -108,6 +111,11 @@ def pytest_configure(config: pytest.Config) -> None:
                      read_only=bool(config.getoption("conformance_read_only")),
                      discover=bool(config.getoption("conformance_discover")),
                      probe_limits=bool(config.getoption("conformance_probe_limits")))
+    if config.getoption("conformance_shard"):
+        try:
+            state.shard = shard.parse(config.getoption("conformance_shard"))
+        except shard.ShardError as exc:
+            raise pytest.UsageError(f"conformance: {exc}") from None
     if state.discover and state.read_only:
         raise pytest.UsageError("conformance: --discover creates and deletes audios; a --read-only run cannot "
                                 "discover (name a discovered profile with --profile)")
@@ -179,6 +187,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         kept = [item for item in items if writes(item) is False]
         config.hook.pytest_deselected(items=[item for item in items if writes(item)])
         items[:] = kept
+    if state.shard is not None:
+        index, count = state.shard
+        shard_of = shard.assign((item.nodeid for item in items), count)
+        state.shard_out = {item.nodeid for item in items if shard_of[item.nodeid] != index}
+        config.hook.pytest_deselected(items=[item for item in items if item.nodeid in state.shard_out])
+        items[:] = [item for item in items if item.nodeid not in state.shard_out]
     for item in items:
         ids = reporting.requirement_ids(item)
         unknown = [i for i in ids if i not in requirements.CATALOGUE]
@@ -204,7 +218,8 @@ def pytest_deselected(items: list[pytest.Item]) -> None:
     """A run that leaves checks out by the user's choice (``-k``, ``-m``) certifies only part of the catalogue: it
     says so, and claims no level. What ``--read-only`` leaves out (every check that writes) is its own verdict."""
     state = items[0].config.stash.get(STATE_KEY, None) if items else None
-    if state is not None and any(not (state.read_only and writes(item)) for item in items):
+    if state is not None and any(not (state.read_only and writes(item)) and item.nodeid not in state.shard_out
+                                 for item in items):
         state.partial = True
 
 

@@ -64,6 +64,8 @@ class RunState:
     leak_rows: list[dict[str, str]] = field(default_factory=list)  # leaks reported by workers
     waits: list[float] = field(default_factory=list)  # workers' time-to-available samples
     deadline_at: float | None = None  # time.monotonic() when the run's deadline passes
+    shard: tuple[int, int] | None = None  # --shard K/N: this run certifies the K-th of N shares of the checks
+    shard_out: set[str] = field(default_factory=set)  # node ids left to the other shards (not the user's choice)
     discover: bool = False  # --discover: infer the profile from the target before the first check
     probe_limits: bool = False  # --probe-limits: discovery bisects the media limits too
     profile_file: Path | None = None  # --profile FILE: a discovered profile, under the configured values

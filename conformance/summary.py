@@ -25,7 +25,7 @@ from conformance.run_state import RunState, now
 def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
     """Judge the run and write ``certification.json`` (redacted); returns what was written."""
     result = certify(state.results, waivers=state.waivers, strict_should=state.settings.profile.strict_should,
-                     today=datetime.now(UTC).date(), partial=state.partial)
+                     today=datetime.now(UTC).date(), partial=state.partial or state.shard is not None)
     state.certification = result
     summary = {
         "schema_version": SCHEMA_VERSION,
@@ -54,10 +54,11 @@ def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
         "problems": result.problems,
         "requirements": result.requirements,
         "capabilities": capabilities(state.settings.profile.capabilities, result.requirements),
-        "time_to_available": percentiles(state.waits),
+        "time_to_available": {**percentiles(state.waits), "samples": sorted(round(w, 3) for w in state.waits)},
         "requests": state.stats.as_dict(),
         "read_only": state.read_only,
         "partial": state.partial,
+        "shard": None if state.shard is None else {"index": state.shard[0], "count": state.shard[1]},
         "requirements_run": sum(1 for v in result.requirements.values() if v["outcome"] != "not-run"),
         "leaks": state.leak_rows,
         "tests": state.results,
@@ -81,6 +82,15 @@ def verdict_sentence(summary: Mapping[str, Any], *, report: Path | None = None, 
     notes = [f"{len(summary[k])} {k}" for k in ("warnings", "waived") if summary.get(k)]
     extra = f" ({', '.join(notes)})" if notes else ""
     conforms = summary.get("verdict") == "conforms"
+    if summary.get("shard") and not summary.get("partial"):  # one share of a sharded run: never a level alone
+        part = f"SHARD {summary['shard']['index']}/{summary['shard']['count']}"
+        run = f"{summary.get('requirements_run', 0)} of {len(summary.get('requirements', {}))} requirements run"
+        outcome = ("all passed" if conforms else
+                   f"fails {', '.join(summary.get('failed_requirements', [])) or 'no requirement outright'}"
+                   + (f"; could not decide {', '.join(summary['undecided_requirements'])}"
+                      if summary.get("undecided_requirements") else ""))
+        return (f"{part}: {run}, {outcome}: {checked} checks against {where}; combine the shards with "
+                f"`conformance merge`{extra}{seen}")
     if summary.get("partial") and not summary.get("read_only"):  # a subset was selected: never a level
         run = f"{summary.get('requirements_run', 0)} of {len(summary.get('requirements', {}))} requirements run"
         if conforms:
