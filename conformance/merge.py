@@ -4,7 +4,8 @@ The merged file says what a single run would have said: the per-test rows of eve
 (``conformance.certification.certify``, the one judge), so each requirement gets the worst outcome of all its rows
 and the level follows, exactly as in one run. The shards must be of one run: the same target, suite version,
 budget, seed and profile (a profile discovered on each runner must have come out the same), every shard from 1
-to N once; only shards of the embedded reference server may name different targets (each runner starts its own). Anything else is refused in one sentence rather than merged into a verdict nobody ran.
+to N once; only shards of the embedded reference server may name different targets (each runner starts its own).
+Anything else is refused in one sentence rather than merged into a verdict nobody ran.
 """
 
 from __future__ import annotations
