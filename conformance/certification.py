@@ -75,6 +75,20 @@ class Certification:
         """No failure, nothing undecided, no waiver problem."""
         return self.verdict == "conforms"
 
+    def fields(self, *, declared: Mapping[str, bool], waits: Iterable[float]) -> dict[str, Any]:
+        """The judged part of ``certification.json``, as a run writes it and a merge of shards rewrites it:
+        verdict, level, requirements by outcome, capabilities (``declared`` by the profile) and the
+        time-to-available figures of ``waits``."""
+        ordered = sorted(round(w, 3) for w in waits)
+        return {
+            "verdict": self.verdict, "level": self.level, "failed_requirements": self.failed,
+            "undecided_requirements": self.undecided, "error_requirements": self.errors,
+            "warnings": self.warnings, "waived": self.waived, "problems": self.problems,
+            "requirements": self.requirements, "capabilities": capabilities(declared, self.requirements),
+            "time_to_available": {**percentiles(ordered), "samples": ordered},
+            "requirements_run": sum(1 for v in self.requirements.values() if v["outcome"] != "not-run"),
+        }
+
 
 def certify(results: Iterable[Mapping[str, Any]], *, waivers: Mapping[str, Waiver], strict_should: bool,
             today: date, partial: bool = False) -> Certification:

@@ -277,7 +277,7 @@ def run_discover(args: argparse.Namespace) -> int:
     from conformance.discover.limits import MAX_REQUESTS_WITH_LIMITS
     from conformance.discover.output import to_toml
     from conformance.http_stack import TargetError
-    from conformance.profile import ProfileError, build_profile
+    from conformance.profile import ProfileError, build_profile, load_variant
     from conformance.profile import to_toml as profile_toml
     from conformance.redaction import Redactor
     from conformance.session import check_target, run_settings
@@ -293,7 +293,7 @@ def run_discover(args: argparse.Namespace) -> int:
         settings = run_settings(args.config, target=args.target, budget=None, seed=None, variant=None)
         if args.variant and settings.base_url is not None:
             raise ConfigError("--variant is for the embedded reference server only (no --target)")
-        served = build_profile(load_variant_overrides(args.variant)) if args.variant else None
+        served = build_profile(load_variant(args.variant)) if args.variant else None
     except (ConfigError, ProfileError) as exc:
         _say(f"configuration error: {exc}")
         return EXIT_UNUSABLE
@@ -340,13 +340,6 @@ def run_discover(args: argparse.Namespace) -> int:
     print(f"DISCOVERED {told} profile keys from {found.requests} requests; "  # noqa: T201
           f"{len(found.findings)} early findings (profile: {out})")
     return EXIT_CONFORMS
-
-
-def load_variant_overrides(name: str) -> dict[str, Any]:
-    """A shipped variant's profile table (``ProfileError`` naming the shipped ones if unknown)."""
-    from conformance.profile import load_variant
-
-    return load_variant(name)
 
 
 def run_report(args: argparse.Namespace) -> int:

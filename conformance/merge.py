@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from typing import Any
 
-from conformance.certification import capabilities, certify, percentiles
+from conformance.certification import certify
 from conformance.results_schema import SCHEMA_VERSION, version_problem
 from conformance.waivers import Waiver
 
@@ -54,7 +54,7 @@ def merge(parts: Sequence[tuple[str, dict[str, Any]]], *, today: date | None = N
     partial = any(data.get("partial") for data in ordered)
     result = certify(tests, waivers=_waivers(ordered), strict_should=bool(profile.get("strict_should")),
                      today=today or datetime.now(UTC).date(), partial=partial)
-    waits = sorted(w for data in ordered for w in data.get("time_to_available", {}).get("samples", []))
+    waits = [w for data in ordered for w in data.get("time_to_available", {}).get("samples", [])]
     requests: dict[str, Any] = {}
     for data in ordered:
         for key, value in data.get("requests", {}).items():
@@ -66,20 +66,9 @@ def merge(parts: Sequence[tuple[str, dict[str, Any]]], *, today: date | None = N
         "started": min(data["started"] for data in ordered),
         "finished": max(data["finished"] for data in ordered),
         "pytest_exit_status": max(int(data.get("pytest_exit_status", 0)) for data in ordered),
-        "verdict": result.verdict,
-        "level": result.level,
-        "failed_requirements": result.failed,
-        "undecided_requirements": result.undecided,
-        "error_requirements": result.errors,
-        "warnings": result.warnings,
-        "waived": result.waived,
-        "problems": result.problems,
-        "requirements": result.requirements,
-        "capabilities": capabilities(profile.get("capabilities", {}), result.requirements),
-        "time_to_available": {**percentiles(waits), "samples": waits},
+        **result.fields(declared=profile.get("capabilities", {}), waits=waits),
         "requests": requests,
         "partial": partial,
-        "requirements_run": sum(1 for v in result.requirements.values() if v["outcome"] != "not-run"),
         "leaks": [leak for data in ordered for leak in data.get("leaks", [])],
         "tests": tests,
         "shard": None,

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from conformance import __version__
-from conformance.certification import capabilities, certify, percentiles
+from conformance.certification import certify
 from conformance.discover import provenance
 from conformance.results_schema import SCHEMA_VERSION
 from conformance.run_state import RunState, now
@@ -44,22 +44,11 @@ def write_certification(state: RunState, exitstatus: int) -> dict[str, Any]:
         "started": state.started,
         "finished": now(),
         "pytest_exit_status": int(exitstatus),
-        "verdict": result.verdict,
-        "level": result.level,
-        "failed_requirements": result.failed,
-        "undecided_requirements": result.undecided,
-        "error_requirements": result.errors,
-        "warnings": result.warnings,
-        "waived": result.waived,
-        "problems": result.problems,
-        "requirements": result.requirements,
-        "capabilities": capabilities(state.settings.profile.capabilities, result.requirements),
-        "time_to_available": {**percentiles(state.waits), "samples": sorted(round(w, 3) for w in state.waits)},
+        **result.fields(declared=state.settings.profile.capabilities, waits=state.waits),
         "requests": state.stats.as_dict(),
         "read_only": state.read_only,
         "partial": state.partial,
         "shard": None if state.shard is None else {"index": state.shard[0], "count": state.shard[1]},
-        "requirements_run": sum(1 for v in result.requirements.values() if v["outcome"] != "not-run"),
         "leaks": state.leak_rows,
         "tests": state.results,
     }
