@@ -249,31 +249,27 @@ def _order(step: Step, sort: str | None, ours: list[str]) -> tuple[Answer, list[
 
 
 def _sorting(step: Step, ours: list[str]) -> None:
-    ascending, descending = sorted(ours), sorted(ours, reverse=True)
-    for key, candidates, wanted in (("list_sort_ascending", rules.SORT_ASCENDING, ascending),
-                                    ("list_sort_descending", rules.SORT_DESCENDING, descending)):
+    """Each sort syntax is tried on ``handle`` and, when our audios' creation times differ, on ``createdAt``.
+
+    One field alone can be fooled: the handles are the target's, so their order may match the creation order a
+    target that ignores ``sort`` answers anyway (1 time in 24 with four audios). A syntax is learned only when
+    both fields come back in its order; the descending ``createdAt`` order is never the order such a target
+    answers for both directions, so ignoring ``sort`` is always seen.
+    """
+    by_time = [str(a.get("handle")) for a in sorted(step.audios, key=lambda audio: str(audio.get("createdAt")))]
+    orders = {"handle": sorted(ours)}
+    if len({a.get("createdAt") for a in step.audios}) == len(step.audios) and sorted(by_time) == sorted(ours):
+        orders["createdAt"] = by_time
+    for key, candidates, reverse in (("list_sort_ascending", rules.SORT_ASCENDING, False),
+                                     ("list_sort_descending", rules.SORT_DESCENDING, True)):
         tried: list[Evidence] = []
-        chosen = None
         for candidate in candidates:
-            answer, order = _order(step, candidate.replace("{field}", "handle"), ours)
-            tried.append(answer.evidence)
-            if answer.status is None:
-                step.default(key, f"no usable answer: {answer.evidence.line()}", tuple(tried))
+            outcome = _try_syntax(step, key, candidate, orders, reverse, tried)
+            if outcome == "honoured":
+                shown = ", ".join(f"sort={candidate.replace('{field}', name)}" for name in orders)
+                step.decide(Decision(key, candidate, OBSERVED, f"{shown} list in that order", tuple(tried)))
                 break
-            if order == MISSING:
-                step.default(key, "the audios discovery made were not all on the page their alias finds",
-                             tuple(tried))
-                break
-            if answer.status == 200 and order == wanted:
-                chosen = candidate
-                break
-            if answer.status == 200:  # accepted, and not honoured: no conforming syntax explains it
-                step.decide(Finding(key, f"{answer.evidence.line()} but the list is not in that order",
-                                    reference_value(step.reference, key), tuple(tried)))
-                break
-            if answer.status not in rules.INVALID_REQUEST:
-                step.decide(Finding(key, f"{answer.evidence.line()}: a sort value neither honoured nor refused",
-                                    reference_value(step.reference, key), tuple(tried)))
+            if outcome == "decided":
                 break
         else:
             if key == "list_sort_descending":
@@ -282,11 +278,41 @@ def _sorting(step: Step, ours: list[str]) -> None:
             else:
                 step.decide(Finding(key, "every ascending syntax was refused", reference_value(step.reference, key),
                                     tuple(tried)))
-        if chosen is not None:
-            step.decide(Decision(key, chosen, OBSERVED, f"sort={chosen.replace('{field}', 'handle')} lists in that "
-                                 "order", tuple(tried)))
-    created = sorted(step.audios, key=lambda audio: str(audio.get("createdAt")))
-    by_time = [str(a.get("handle")) for a in created]
+    _default_direction(step, ours)
+
+
+def _try_syntax(step: Step, key: str, candidate: str, orders: dict[str, list[str]], reverse: bool,
+                tried: list[Evidence]) -> str:
+    """``honoured`` (every field in the syntax's order), ``refused`` (try the next syntax) or ``decided`` (the
+    key was defaulted or a finding was made)."""
+    for position, (name, base) in enumerate(orders.items()):
+        answer, order = _order(step, candidate.replace("{field}", name), base)
+        tried.append(answer.evidence)
+        if answer.status is None:
+            step.default(key, f"no usable answer: {answer.evidence.line()}", tuple(tried))
+            return "decided"
+        if order == MISSING:
+            step.default(key, "the audios discovery made were not all on the page their alias finds", tuple(tried))
+            return "decided"
+        if answer.status == 200 and order == (base[::-1] if reverse else base):
+            continue
+        if answer.status == 200:  # accepted, and not honoured: no conforming syntax explains it
+            step.decide(Finding(key, f"{answer.evidence.line()} but the list is not in that order",
+                                reference_value(step.reference, key), tuple(tried)))
+            return "decided"
+        if answer.status in rules.INVALID_REQUEST and position == 0:
+            return "refused"
+        why = ("accepted for one field and refused for another" if answer.status in rules.INVALID_REQUEST
+               else "a sort value neither honoured nor refused")
+        step.decide(Finding(key, f"{answer.evidence.line()}: {why}", reference_value(step.reference, key),
+                            tuple(tried)))
+        return "decided"
+    return "honoured"
+
+
+def _default_direction(step: Step, ours: list[str]) -> None:
+    """``list_sort_default_direction``: the order of a list without ``sort``, against our creation times."""
+    by_time = [str(a.get("handle")) for a in sorted(step.audios, key=lambda audio: str(audio.get("createdAt")))]
     answer, order = _order(step, None, ours)
     if len({a.get("createdAt") for a in step.audios}) < len(step.audios) or order in (None, MISSING):
         step.default("list_sort_default_direction", "the audios' order without `sort` could not be read",
