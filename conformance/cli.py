@@ -56,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="with --discover: also find the size, duration, rate and channel limits by bisection")
     run.add_argument("--profile", metavar="FILE",
                      help="a discovered profile (conformance discover --out FILE), under the configured values")
+    run.add_argument("--concurrency", metavar="auto|N", default=None,
+                     help="checks run at once: auto (default) picks from the target's round trip and prints its "
+                          "choice; 1 runs one check at a time, for a fragile target")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="plant a fault in the embedded reference server (self-tests)")
     discover = commands.add_parser(
@@ -152,6 +155,8 @@ def _say(message: str) -> None:
 
 def run(args: argparse.Namespace, extra: list[str]) -> int:
     """Validate, probe, run pytest, print the verdict."""
+    from conformance.concurrency import ConcurrencyError
+    from conformance.concurrency import parse as parse_concurrency
     from conformance.config import ConfigError
     from conformance.http_stack import TargetError
     from conformance.profile import ProfileError
@@ -161,9 +166,10 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     try:
         if args.shard is not None:
             parse(args.shard)
+        forced = parse_concurrency(args.concurrency)
         settings = run_settings(args.config, target=args.target, budget=args.budget, seed=args.seed,
                                 variant=args.variant)
-    except ShardError as exc:
+    except (ShardError, ConcurrencyError) as exc:
         _say(str(exc))
         return EXIT_UNUSABLE
     except (ConfigError, ProfileError) as exc:
@@ -221,8 +227,30 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
         pytest_args += ["--profile", args.profile]
     import pytest
 
+    pytest_args += _concurrency(settings, forced, extra)
     code = int(pytest.main(pytest_args + extra))
     return _verdict(code, reports, settings.base_url)
+
+
+def _concurrency(settings: Any, forced: int | None, extra: list[str]) -> list[str]:
+    """Choose the run's workers (``conformance/concurrency.py``), say so, and return the pytest options for it."""
+    import httpx
+
+    from conformance.concurrency import Choice, choose, given_to_pytest, round_trip_ms
+
+    if given_to_pytest(extra):
+        print("concurrency: as the pytest options given (-n)", flush=True)  # noqa: T201
+        return []
+    if forced is not None or settings.base_url is None:
+        choice = choose(None, forced=forced)
+    else:
+        try:
+            choice = choose(round_trip_ms(settings.base_url, min(settings.timeout, 10.0)),
+                            rate_limit=settings.rate_limit)
+        except httpx.HTTPError as exc:
+            choice = Choice(1, f"the round trip could not be measured ({type(exc).__name__})")
+    print(choice.line(), flush=True)  # noqa: T201
+    return choice.pytest_args()
 
 
 def _pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:

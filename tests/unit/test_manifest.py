@@ -64,7 +64,7 @@ FLIPS = [
 ]
 
 
-@pytest.mark.parametrize(("override", "requirement", "refused", "accepted"), FLIPS, ids=lambda v: str(v)[:40])
+@pytest.mark.parametrize(("override", "requirement", "refused", "accepted"), FLIPS, ids=lambda v: (",".join(sorted(v)) if isinstance(v, set) else str(v))[:40])
 def test_one_limit_flips_the_rows_it_concerns(override: dict[str, Any], requirement: str | None, refused: set[str],
                                               accepted: set[str]) -> None:
     verdicts = _verdicts(**override)
