@@ -16,6 +16,12 @@ import pytest
 from conformance.results_schema import violations
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--kill-matrix", choices=("ci", "full"), default="ci",
+                     help="the planted faults tests/selftest runs: one per family and per variant (ci, the default) "
+                          "or the whole catalogue (full: tox -e selftest and the nightly template)")
+
+
 def _produced(session: pytest.Session) -> list[Path]:
     factory = getattr(session.config, "_tmp_path_factory", None)
     if factory is None or getattr(factory, "_basetemp", None) is None:

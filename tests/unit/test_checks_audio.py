@@ -164,7 +164,8 @@ def test_has_every_field_fails_on_negative_counts(name: str) -> None:
 # --- AUD-HANDLE-GRAMMAR ----------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("handle", ["a", "0", "audio-1", "a-b-c", "2b0c5f0e-8d1c-4a3e-9f27-6c1d2e3f4a5b", "a" * 50, "x" * 49 + "1"])
+@pytest.mark.parametrize("handle", ["a", "0", "audio-1", "a-b-c", "2b0c5f0e-8d1c-4a3e-9f27-6c1d2e3f4a5b", "a" * 50,
+                                    "x" * 49 + "1"])
 def test_handle_grammar_passes(handle: str) -> None:
     handle_follows_grammar(audio(handle=handle))
 
@@ -383,7 +384,8 @@ def test_details_of_a_settled_audio_must_not_change(name: str, value: Any) -> No
     assert exc.title == f"details differ from create in `{name}`"
 
 
-@pytest.mark.parametrize(("name", "value"), [("id", "7e3f9a1c-2b4d-4c6e-8f10-a2b3c4d5e6f7"), ("handle", "other"), ("alias", "changed"),
+@pytest.mark.parametrize(("name", "value"), [("id", "7e3f9a1c-2b4d-4c6e-8f10-a2b3c4d5e6f7"),
+                                             ("handle", "other"), ("alias", "changed"),
                                              ("createdAt", "2024-05-01T10:00:00Z"), ("voiceprints", 1)])
 @pytest.mark.parametrize("settled", [True, False])
 def test_details_differing_in_stable_fields_fail(name: str, value: Any, settled: bool) -> None:
