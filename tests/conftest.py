@@ -15,11 +15,37 @@ import pytest
 
 from conformance.results_schema import violations
 
+TIER_HELP = ("which of the project's tests run: ci (the default, what `tox` and .ci/run run in under 10 minutes) or "
+             "full (also every test marked nightly and the whole kill-matrix catalogue: `tox -e selftest` and "
+             "docs/ci/project-nightly.yml)")
+
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--kill-matrix", choices=("ci", "full"), default="ci",
-                     help="the planted faults tests/selftest runs: one per family and per variant (ci, the default) "
-                          "or the whole catalogue (full: tox -e selftest and the nightly template)")
+    parser.addoption("--tier", choices=("ci", "full"), default="ci", help=TIER_HELP)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "nightly: runs only with --tier=full (tox -e selftest, the project's nightly)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under the ci tier, tests marked ``nightly`` are deselected (they run in the full tier: nothing is dropped,
+    only where it runs changes; README.md, "The project's tests")."""
+    if config.getoption("tier") != "full":
+        kept = [item for item in items if item.get_closest_marker("nightly") is None]
+        if len(kept) < len(items):
+            config.hook.pytest_deselected(items=[item for item in items if item.get_closest_marker("nightly")])
+            items[:] = kept
+    items.sort(key=_longest_first)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    """The kill matrix first, then whole runs of the suite (``slow``), then the rest, each in collection order
+    (a stable sort): under xdist the longest work starts at once instead of ending the session alone."""
+    group = item.get_closest_marker("xdist_group")
+    if group is not None and group.args and group.args[0] == "kill-matrix":
+        return 0
+    return 1 if item.get_closest_marker("slow") else 2
 
 
 def _produced(session: pytest.Session) -> list[Path]:

@@ -36,8 +36,14 @@ def unobservable_values(name: str, *, probe_limits: bool) -> dict[str, object]:
             if key in hidden - DERIVED and reference_value(profile, key) != reference_value(reference, key)}
 
 
+CI_VARIANTS = ("reference", "other-statuses")
+"""The variants ``tox`` runs through ``run --discover``; the rest run in the full tier (``--tier=full``). Discovery
+of every variant's values is ``test_discover_variants.py``, in both tiers."""
+
+
+@pytest.mark.parametrize("variant", [v if v in CI_VARIANTS else pytest.param(v, marks=pytest.mark.nightly)
+                                     for v in ("reference", *variant_names())])
 @pytest.mark.slow
-@pytest.mark.parametrize("variant", ["reference", *variant_names()])
 def test_run_discover_conforms_and_judges_by_the_variants_profile(variant: str, tmp_path: Path) -> None:
     profile = variant_profile(variant)
     probe_limits = limits_differ(variant)

@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.cli.test_cli import conformance
 from tests.discover.test_never_learns_a_fault import SEEN
 
@@ -20,6 +22,8 @@ FAULTS = ("foreign-space-readable", "sort-ignored", "oversize-accepted")
 SELFTEST_BOUND_S = 1800  # a hang guard, not a timing assertion
 
 
+@pytest.mark.nightly  # the full tier: the reduction it rests on, test_never_learns_a_fault.py, runs in both
+@pytest.mark.slow
 def test_selftest_discover_still_kills_the_faults_discovery_sees(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     assert set(FAULTS) <= set(SEEN)

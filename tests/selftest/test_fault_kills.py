@@ -5,9 +5,9 @@ Where each part runs (``README.md``, "The project's tests"):
 - **``tox`` (``.ci/run``)**: the correct server plus the catalogue's first fault of each family (the prefix of
   its first requirement id: AUTH, ACCESS, MEDIA, WAV, LIST, ...) and the faults a test below needs by name, in
   one self-test run; and, for every shipped profile variant, the reference server playing it with one planted
-  fault of the family that variant bears on (:data:`VARIANT_KILLS`).
-- **``tox -e selftest``** (``--kill-matrix=full``) and the nightly template (``docs/ci/``): every fault of the
-  catalogue in that self-test run.
+  fault of the family that variant bears on (``tests/selftest/test_variant_kills.py``).
+- **``tox -e selftest``** (``--tier=full``) and the project's nightly (``docs/ci/project-nightly.yml``): every
+  fault of the catalogue in that self-test run.
 
 One self-test run feeds the per-fault assertions, so each fault shows up as its own test id. The catalogue is read
 the same way the command reads it.
@@ -22,29 +22,13 @@ from pathlib import Path
 
 import pytest
 
-from conformance.profile import variant_names
-from conformance.selftest import SELFTEST_TIMEOUT_S, Fault, catalogue, run_variant
+from conformance.selftest import SELFTEST_TIMEOUT_S, Fault, catalogue
 
+pytestmark = pytest.mark.xdist_group("kill-matrix")  # one worker runs the matrix, once, for all its assertions
 FAULTS = catalogue()
 RUN_BOUND_S = 1500
 NEEDED = {"hang-file"}
 """Faults a test of this module asserts more about than being killed."""
-VARIANT_KILLS = {
-    "ascending-only": "pages-overlap",
-    "async": "wav-stereo",
-    "async-403": "foreign-space-readable",
-    "colon-sort": "sort-ignored",
-    "forbidden-403": "no-www-authenticate",
-    "gone-after-delete": "delete-noop",
-    "hidden-403": "cross-space-audio",
-    "minimal": "patch-not-stored",
-    "null-file": "raw-upload-twice-allowed",
-    "other-statuses": "client-error-500",
-}
-"""Per shipped variant, a fault where the variant chooses differently (sort syntax, 403, deletion statuses, the
-file-less create, the refusal statuses, the challenge), so a check tuned to the reference's choice would miss it."""
-
-
 def family(fault: Fault) -> str:
     """``ACCESS`` for a fault declaring ``ACCESS-FOREIGN-DENIED`` first."""
     return fault.requirements[0].split("-", 1)[0]
@@ -62,7 +46,7 @@ def ci_faults(faults: list[Fault]) -> list[Fault]:
 
 
 def chosen_faults(config: pytest.Config) -> list[Fault]:
-    return FAULTS if config.getoption("kill_matrix") == "full" else ci_faults(FAULTS)
+    return FAULTS if config.getoption("tier") == "full" else ci_faults(FAULTS)
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -91,11 +75,6 @@ def test_catalogue_covers_every_area() -> None:
     assert len({f.name for f in FAULTS}) == len(FAULTS)
     assert {family(f) for f in ci_faults(FAULTS)} == {family(f) for f in FAULTS}
     assert NEEDED <= {f.name for f in ci_faults(FAULTS)}
-
-
-def test_every_shipped_variant_has_a_fault_to_kill() -> None:
-    assert set(VARIANT_KILLS) == set(variant_names())
-    assert set(VARIANT_KILLS.values()) <= {f.name for f in FAULTS}
 
 
 def test_selftest_exits_0_and_writes_the_matrix(matrix: tuple[subprocess.CompletedProcess[str], dict, Path]) -> None:
@@ -141,12 +120,3 @@ def test_hanging_endpoint_gives_a_timeout_verdict_and_the_run_finishes(
     assert 1 <= certification["requests"]["timeouts"] <= min(2, len(timeouts)), certification["requests"]
     assert all(t["duration_s"] <= float(SELFTEST_TIMEOUT_S) + 5 for t in timeouts), timeouts
 
-
-@pytest.mark.slow
-@pytest.mark.parametrize("variant", sorted(VARIANT_KILLS))
-def test_a_fault_is_killed_under_each_shipped_variant(variant: str, tmp_path: Path) -> None:
-    """The reference server playing ``variant``, with its fault planted: killed by the fault's own requirement
-    (the variant's control run, zero false failures, is ``tests/cli/test_variants.py``)."""
-    fault = next(f for f in FAULTS if f.name == VARIANT_KILLS[variant])
-    outcome = run_variant(fault, tmp_path, "quick", ["--variant", variant])
-    assert outcome.killed, outcome
