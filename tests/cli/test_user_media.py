@@ -140,3 +140,20 @@ def test_a_symbolic_link_loop_is_one_sentence(tmp_path: Path) -> None:
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.strip() == (f"conformance: configuration error: media directory {tmp_path}/media/sub/up is "
                                      "a symbolic link loop (it leads back to a directory it is in)")
+
+
+def test_configured_media_dirs_and_media_add_up_in_the_plan(tmp_path: Path) -> None:
+    """``[media] dirs`` (relative to the configuration file) and ``--media`` (relative to the working directory)
+    both add rows, named by the file's path in its folder; a plan sends nothing."""
+    (tmp_path / "conf" / "rec" / "calls").mkdir(parents=True)
+    (tmp_path / "more").mkdir()
+    (tmp_path / "conf" / "rec" / "calls" / "a.wav").write_bytes(recordings.recordings()["speech-16k.wav"])
+    (tmp_path / "more" / "b.flac").write_bytes(recordings.recordings()["speech-8k.flac"])
+    (tmp_path / "conf" / "conformance.toml").write_text('[media]\ndirs = ["rec"]\n', encoding="utf-8")
+    result = conformance("run", "--plan", "--config", "conf/conformance.toml", "--media", "more", "--reports",
+                         "reports", cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    plan = json.loads((tmp_path / "reports" / "plan.json").read_text(encoding="utf-8"))
+    for name in ("calls/a.wav", "b.flac"):
+        assert {row["nodeid"].split("[", 1)[0] for row in plan if row["nodeid"].endswith(f"[{name}]")} >= set(
+            UPLOAD_CHECKS), name
