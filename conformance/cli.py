@@ -59,6 +59,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--concurrency", metavar="auto|N", default=None,
                      help="checks run at once: auto (default) picks from the target's round trip and prints its "
                           "choice; 1 runs one check at a time, for a fragile target")
+    run.add_argument("--media", action="append", default=[], metavar="DIR",
+                     help="add every file under DIR to the corpus as your own recording: checked like the fixtures, "
+                          "under its own name (repeatable; adds to the configuration's [media] dirs)")
     run.add_argument("--reference-fault", action="append", default=[], metavar="NAME",
                      help="plant a fault in the embedded reference server (self-tests)")
     discover = commands.add_parser(
@@ -162,17 +165,19 @@ def run(args: argparse.Namespace, extra: list[str]) -> int:
     from conformance.profile import ProfileError
     from conformance.session import check_target, run_settings
     from conformance.shard import ShardError, parse
+    from conformance.user_media import MediaDirError, check_dirs
 
     try:
         if args.shard is not None:
             parse(args.shard)
         forced = parse_concurrency(args.concurrency)
         settings = run_settings(args.config, target=args.target, budget=args.budget, seed=args.seed,
-                                variant=args.variant)
+                                variant=args.variant, media=args.media)
+        check_dirs(settings.media_dirs, settings.profile)
     except (ShardError, ConcurrencyError) as exc:
         _say(str(exc))
         return EXIT_UNUSABLE
-    except (ConfigError, ProfileError) as exc:
+    except (ConfigError, ProfileError, MediaDirError) as exc:
         _say(f"configuration error: {exc}")
         return EXIT_UNUSABLE
     if settings.base_url is not None:
@@ -266,6 +271,8 @@ def _pytest_args(args: argparse.Namespace, reports: Path) -> list[str]:
             pytest_args += [option, str(value)]
     if args.read_only:
         pytest_args.append("--read-only")
+    for directory in args.media:
+        pytest_args += ["--media", directory]
     return pytest_args
 
 

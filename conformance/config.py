@@ -12,7 +12,7 @@ import difflib
 import ipaddress
 import os
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -25,7 +25,7 @@ ACTORS = ("primary", "outsider")
 SPACES = ("primary", "org", "foreign", "foreign_org")
 TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile", "openapi", "retries",
                   "retry_after_cap", "rate_limit", "read_only", "deadline", "allow_insecure_http",
-                  "max_response_bytes")
+                  "max_response_bytes", "media")
 ENV_PREFIX = "CONFORMANCE_"
 MIN_RESPONSE_BYTES, MAX_RESPONSE_BYTES = 1024, 1 << 40  # max_response_bytes: an error body must fit; a sane cap
 DEFAULT_DEADLINES = {"quick": 600.0, "nightly": 4 * 3600.0}
@@ -96,6 +96,7 @@ class Settings:
     existing_audios: tuple[ExistingAudio, ...] = ()  # [read_only] audios: what --read-only checks
     allow_insecure_http: bool = False  # a token may travel over plain http to a host outside the loopback range
     max_response_bytes: int | None = None  # the largest answer accepted; None: derived per answer (transport.py)
+    media_dirs: tuple[Path, ...] = ()  # [media] dirs and --media: the user's recordings (conformance/user_media.py)
 
 
     def secrets(self) -> tuple[str, ...]:
@@ -114,30 +115,46 @@ def load_settings(
     overrides: Mapping[str, Any] | None = None,
     *,
     discover_in: Path | None = None,
+    media: Sequence[str | os.PathLike[str]] = (),
 ) -> Settings:
     """Build settings from a TOML file, the environment and explicit overrides (CLI options), in that order.
     With no file named (argument or ``CONFORMANCE_CONFIG``) and ``discover_in`` given, the file is found there:
     ``conformance.toml``, else the ``[tool.conformance]`` table of ``pyproject.toml`` (as pytest finds its own
-    settings), so a repository that certifies its staging keeps the configuration next to its code."""
+    settings), so a repository that certifies its staging keeps the configuration next to its code.
+    ``media`` (``--media DIR``, relative to the working directory) adds to the file's ``[media] dirs`` (relative
+    to the file)."""
     env = os.environ if env is None else env
     path = path or env.get(ENV_PREFIX + "CONFIG") or None
     data: dict[str, Any] = {}
     source = "defaults"
     if path:
-        data = _read_toml(Path(path))
+        data = _anchored(_read_toml(Path(path)), Path(path).parent)
         source = str(path)
     elif discover_in is not None and (discover_in / "conformance.toml").is_file():
-        data = _read_toml(discover_in / "conformance.toml")
+        data = _anchored(_read_toml(discover_in / "conformance.toml"), discover_in)
         source = str(discover_in / "conformance.toml")
     elif discover_in is not None and (discover_in / "pyproject.toml").is_file():
         table = _read_toml(discover_in / "pyproject.toml").get("tool", {}).get("conformance")
         if table is not None:
             if not isinstance(table, dict):
                 raise ConfigError(f"[tool.conformance] in {discover_in / 'pyproject.toml'} is not a table")
-            data, source = table, f"{discover_in / 'pyproject.toml'} [tool.conformance]"
+            data, source = _anchored(table, discover_in), f"{discover_in / 'pyproject.toml'} [tool.conformance]"
     _merge(data, _from_env(env))
     _merge(data, {k: v for k, v in (overrides or {}).items() if v is not None})
+    if media:
+        table = data.setdefault("media", {})
+        if isinstance(table, dict) and isinstance(table.get("dirs", []), list):
+            table["dirs"] = [*table.get("dirs", []), *(os.fspath(d) for d in media)]
     return _validated(data, source)
+
+
+def _anchored(data: dict[str, Any], base: Path) -> dict[str, Any]:
+    """A configuration file's ``[media] dirs`` taken relative to the file's own directory, as a user reads them
+    (a malformed value is left for validation to name)."""
+    table = data.get("media")
+    if isinstance(table, dict) and isinstance(table.get("dirs"), list):
+        table["dirs"] = [str(base / d) if isinstance(d, str) and d else d for d in table["dirs"]]
+    return data
 
 
 def _read_toml(path: Path) -> dict[str, Any]:
@@ -160,6 +177,9 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
               "RETRIES": "retries", "RETRY_AFTER_CAP": "retry_after_cap", "RATE_LIMIT": "rate_limit",
               "DEADLINE": "deadline", "ALLOW_INSECURE_HTTP": "allow_insecure_http",
               "MAX_RESPONSE_BYTES": "max_response_bytes"}
+    if (value := env.get(ENV_PREFIX + "MEDIA_DIRS")) is not None:  # a TOML array, or one directory
+        dirs = _env_scalar(value) if value.lstrip().startswith("[") else [value]
+        data["media"] = {"dirs": dirs}
     numeric = ("timeout", "seed", "retries", "retry_after_cap", "rate_limit", "deadline", "allow_insecure_http",
                "max_response_bytes")
     for suffix, key in simple.items():
@@ -238,6 +258,7 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
     existing = _existing_audios(_table(data, "read_only", ("audios",)), spaces)
+    media_dirs = _media_dirs(_table(data, "media", ("dirs",)))
     overrides = _table(data, "profile", None)
     try:
         profile = build_profile(overrides)
@@ -248,7 +269,7 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
         actors=actors, spaces=spaces, profile=profile, profile_overrides=dict(overrides), source=source,
         openapi=openapi, retries=retries,
         retry_after_cap=retry_after_cap, rate_limit=rate_limit, existing_audios=existing, deadline=deadline,
-        allow_insecure_http=allow_insecure_http, max_response_bytes=max_response_bytes,
+        allow_insecure_http=allow_insecure_http, max_response_bytes=max_response_bytes, media_dirs=media_dirs,
     )
 
 
@@ -281,6 +302,22 @@ def _existing_audios(table: Mapping[str, Any], spaces: Mapping[str, Space]) -> t
             raise ConfigError(f"{where}.media must be a fixture id (a non-empty string)")
         audios.append(ExistingAudio(space=space, handle=handle, media=media))
     return tuple(audios)
+
+
+def _media_dirs(table: Mapping[str, Any]) -> tuple[Path, ...]:
+    """``[media] dirs = ["recordings", ...]``: existing directories (each named once, in the order given)."""
+    dirs = table.get("dirs", [])
+    if not isinstance(dirs, list) or not all(isinstance(d, str) and d for d in dirs):
+        raise ConfigError("media.dirs must be an array of directory paths (relative to the configuration file)")
+    found: dict[Path, None] = {}
+    for name in dirs:
+        path = Path(name).expanduser().absolute()
+        if not path.exists():
+            raise ConfigError(f"media directory {name} does not exist")
+        if not path.is_dir():
+            raise ConfigError(f"media directory {name} is not a directory (--media and [media] dirs name folders)")
+        found.setdefault(path)
+    return tuple(found)
 
 
 def require_identity(settings: Settings) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conformance import pytest_fixtures, report_html, reporting, requirements, rows, shard, summary
+from conformance import pytest_fixtures, report_html, reporting, requirements, rows, shard, summary, user_media
 from conformance import session as _session
 from conformance.config import ConfigError
 from conformance.http_stack import TargetError, Throttle
@@ -73,6 +73,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="With --discover: find the size, duration, rate and channel limits by bisection")
     group.addoption("--profile", dest="conformance_profile", metavar="FILE",
                     help="A discovered profile (conformance discover --out FILE), under the configured values")
+    group.addoption("--media", dest="conformance_media", action="append", default=[], metavar="DIR",
+                    help="Add every file under DIR to the corpus as your own recording (repeatable; adds to the "
+                         "configuration's [media] dirs)")
     group.addoption("--reference-fault", dest="conformance_faults", action="append", default=[], metavar="NAME",
                     help="Start the embedded reference server with this planted fault (self-tests only)")
 
@@ -94,9 +97,14 @@ def pytest_configure(config: pytest.Config) -> None:
                                         target=config.getoption("conformance_target"),
                                         budget=config.getoption("conformance_budget"),
                                         seed=config.getoption("conformance_seed"),
-                                        variant=config.getoption("conformance_variant"))
+                                        variant=config.getoption("conformance_variant"),
+                                        media=config.getoption("conformance_media"))
     except (ConfigError, ProfileError) as exc:
         raise pytest.UsageError(f"conformance configuration: {exc}") from None
+    try:
+        recordings = user_media.load(settings.media_dirs, settings.profile)
+    except user_media.MediaDirError as exc:
+        raise pytest.UsageError(f"conformance media: {exc}") from None
     waivers_path = config.getoption("conformance_waivers") or os.environ.get("CONFORMANCE_WAIVERS")
     try:
         waivers = load_waivers(Path(waivers_path) if waivers_path else None)
@@ -125,6 +133,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if handed:
         state.handed = handed
     state.configuration = settings.source
+    state.user_media = recordings
     config.stash[STATE_KEY] = state
     config.pluginmanager.register(pytest_fixtures, "conformance-fixtures")
     if worker is None:

@@ -20,7 +20,7 @@ from conformance.outcomes import disabled
 from conformance.profile import Profile
 from conformance.resources import Resources
 from conformance.run_state import STATE_KEY, RunState
-from conformance.workflow import Upload, UploadCache
+from conformance.workflow import Upload, UploadCache, alias_part
 
 
 class ClientFactory:
@@ -148,7 +148,9 @@ def uploaded(client_for: ClientFactory, space_for: Callable[[str], Space], profi
     """``uploaded(media, alias=True, actor="primary", space="primary")`` → the (cached) upload of ``media``."""
 
     def get(media: MediaCase, *, alias: bool = True, actor: str = "primary", space: str = "primary") -> Upload:
-        name = f"{run_id}-{media.id}" if alias else None
+        if media.undecodable is not None:  # the user's file: the suite could judge nothing it answered
+            disabled(f"the suite cannot decode this file ({media.undecodable}), so it was not sent")
+        name = f"{run_id}-{alias_part(media.id)}" if alias else None
         try:
             result = upload_cache.get_or_upload(client_for(actor), actor, space_for(space), media, name,
                                                 profile=profile, resources=resources)

@@ -18,6 +18,7 @@ import pytest
 from conformance.certification import Certification
 from conformance.config import Settings
 from conformance.http_stack import HangGuard, RequestStats, TargetError, Throttle
+from conformance.manifest import MediaCase
 from conformance.redaction import Redactor
 from conformance.resources import Resources
 from conformance.transcript import Transcript
@@ -71,6 +72,7 @@ class RunState:
     profile_file: Path | None = None  # --profile FILE: a discovered profile, under the configured values
     discovered: dict[str, Any] = field(default_factory=dict)  # the profile values learned (or read from the file)
     discovery: dict[str, Any] | None = None  # what discovery saw (certification.json's ``discovery``)
+    user_media: tuple[MediaCase, ...] = ()  # the user's recordings (--media, [media] dirs), probed at configure
 
 
 class RunDeadline(TargetError):

@@ -35,13 +35,14 @@ from conformance.transport import GuardedTransport, RefusedToSend
 
 
 def run_settings(config: str | None, *, target: str | None, budget: str | None, seed: int | None,
-                 variant: str | None) -> Settings:
-    """The run's settings (a configuration named, else one found in the working directory); raises
-    ``ConfigError`` or ``ProfileError`` with one sentence naming the problem."""
+                 variant: str | None, media: Sequence[str] = ()) -> Settings:
+    """The run's settings (a configuration named, else one found in the working directory; ``media``: the
+    ``--media`` directories, added to its ``[media] dirs``); raises ``ConfigError`` or ``ProfileError`` with one
+    sentence naming the problem."""
     overrides: dict[str, Any] = {"base_url": target, "budget": budget, "seed": seed}
     if variant:
         overrides["profile"] = load_variant(variant)
-    return load_settings(config, overrides=overrides, discover_in=Path.cwd())
+    return load_settings(config, overrides=overrides, discover_in=Path.cwd(), media=media)
 
 
 def check_target(settings: Settings, *, read_only: bool, timeout: float) -> None:

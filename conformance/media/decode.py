@@ -80,3 +80,45 @@ def decode(data: bytes, *, rate: int) -> DecodedAudio:
         codec=codec,
         container=container_name,
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Probed:
+    """What the suite's own decode finds in a file: its first audio stream, every frame of it decoded."""
+
+    container: str
+    codec: str  # canonical codec name
+    sample_rate: int
+    channels: int
+    frames: int  # decoded sample frames
+
+    @property
+    def duration_s(self) -> float:
+        """Decoded frames / rate (what a target that decodes the whole file measures)."""
+        return self.frames / self.sample_rate
+
+
+def probe(data: bytes) -> Probed:
+    """Open ``data`` with PyAV and decode its first audio stream to the end (no resampling), so that a file the
+    suite calls decodable really is; :class:`MediaDecodeError` when it is not (no audio stream, a decoder error,
+    a stream without a rate, or no sample at all)."""
+    try:
+        with av.open(io.BytesIO(data), mode="r") as container:
+            if not container.streams.audio:
+                raise MediaDecodeError(f"no audio stream in {container.format.name!r} container")
+            stream = container.streams.audio[0]
+            context = stream.codec_context
+            frames = sum(frame.samples for frame in container.decode(stream))
+            found = Probed(container=container.format.name, codec=context.codec.canonical_name,
+                           sample_rate=context.sample_rate, channels=context.channels, frames=frames)
+    except MediaDecodeError:
+        raise
+    except av.error.FFmpegError as exc:  # its strerror is FFmpeg's sentence ("Invalid data found when ...")
+        raise MediaDecodeError(f"FFmpeg: {exc.strerror or type(exc).__name__}") from exc
+    except (ValueError, IndexError, OSError, EOFError) as exc:
+        raise MediaDecodeError(f"{type(exc).__name__}: {exc}") from exc
+    if found.sample_rate <= 0 or found.channels <= 0:
+        raise MediaDecodeError(f"the audio stream reports {found.sample_rate} Hz, {found.channels} channel(s)")
+    if found.frames == 0:
+        raise MediaDecodeError("the audio stream decodes to no sample")
+    return found

@@ -2,7 +2,9 @@
 
 Which corpus rows a target must accept depends on its profile's limits (``conformance.manifest.expected_verdict``),
 so tests over "every accepted row" carry ``@accepted_rows``, a ``rows`` marker over the ``accepted_corpus`` source
-(``conformance/rows.py``).
+(``conformance/rows.py``). The user's own recordings (``--media DIR``, ``conformance/user_media.py``) are rows of
+the same kind, judged the same way, after the fixtures; one the suite cannot decode is a row of the accepted
+source too, so that each of its checks reports it (as disabled, never sent) under its name.
 
 A precondition is the registered check of the step it belongs to (e.g. ``create_step_created``, AUD-CREATE-201),
 so the report blames the step that broke, and the dependent requirement is rolled up as "could not be decided".
@@ -10,7 +12,7 @@ so the report blames the step that broke, and the dependent requirement is rolle
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import pytest
@@ -44,15 +46,34 @@ def profile_of(config: pytest.Config) -> Profile:
     return state.settings.profile if state is not None else build_profile()
 
 
-def judged_corpus(profile: Profile) -> list[tuple[MediaCase, Verdict]]:
-    """Every corpus row as a target with ``profile`` sees it (generated rows sized for it), with its verdict."""
-    return [(case, expected_verdict(case, profile)) for case in for_profile(_corpus(), profile)]
+def user_media(config: pytest.Config) -> tuple[MediaCase, ...]:
+    """The user's recordings of this run (none outside a certification run)."""
+    state = config.stash.get(STATE_KEY, None)
+    return state.user_media if state is not None else ()
+
+
+def judged_corpus(profile: Profile, recordings: Sequence[MediaCase] = ()) -> list[tuple[MediaCase, Verdict]]:
+    """Every corpus row as a target with ``profile`` sees it (generated rows sized for it), then every decodable
+    recording of the user's, with its verdict."""
+    cases = [*for_profile(_corpus(), profile), *(case for case in recordings if case.undecodable is None)]
+    return [(case, expected_verdict(case, profile)) for case in cases]
+
+
+def media_row(case: MediaCase) -> ParameterSet:
+    """A corpus row as a test parameter: its id is the fixture id, or the user file's name (which the reports'
+    facts repeat, with where it came from)."""
+    marks = [pytest.mark.facts(media=case.id, origin="user")] if case.user else []
+    return pytest.param(case, id=case.id, marks=marks)
 
 
 @rows.source("accepted_corpus")
 def accepted_corpus(config: pytest.Config) -> list[ParameterSet]:
-    """The corpus rows the configured profile accepts; ids are the fixture ids."""
-    return [pytest.param(case, id=case.id) for case, verdict in judged_corpus(profile_of(config)) if verdict.accepted]
+    """The corpus rows the configured profile accepts, then the user's recordings it accepts and those the suite
+    cannot decode (their checks are disabled)."""
+    recordings = user_media(config)
+    judged = judged_corpus(profile_of(config), recordings)
+    return [*(media_row(case) for case, verdict in judged if verdict.accepted),
+            *(media_row(case) for case in recordings if case.undecodable is not None)]
 
 
 #: Run a test once per corpus row the configured profile accepts (argument ``media``).

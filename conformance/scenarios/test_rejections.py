@@ -4,7 +4,8 @@ Every refusal is checked three ways: the status the profile gives for its reason
 5xx), and that nothing was stored (the space holds no audio with the attempt's unique alias).
 
 The cases are the corpus rows the configured profile refuses (``conformance/corpus/manifest.toml``; test ids are
-the fixture ids, each marked with the requirement the row exercises under this profile), then bodies that never
+the fixture ids, each marked with the requirement the row exercises under this profile), then the user's
+recordings it refuses (``--media DIR``; ids are their names), then bodies that never
 reach media decoding: Base64 variants of a valid file and malformed JSON. They come from the ``refusals`` row source
 (``conformance/rows.py``) because which rows are refused depends on the profile's limits.
 """
@@ -12,7 +13,7 @@ reach media decoding: Base64 variants of a valid file and malformed JSON. They c
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +31,8 @@ from conformance.outcomes import unsupported
 from conformance.profile import Profile
 from conformance.pytest_fixtures import ClientFactory
 from conformance.resources import Resources
-from conformance.scenarios._support import accepted_media, judged_corpus, profile_of
-from conformance.workflow import audios_with_alias, create, encode_file
+from conformance.scenarios._support import accepted_media, judged_corpus, profile_of, user_media
+from conformance.workflow import alias_part, audios_with_alias, create, encode_file
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +44,7 @@ class Refusal:
     requirement: str
     reasons: tuple[str, ...]
     body: Callable[[str], dict[str, Any] | bytes]  # alias -> body
+    user: bool = False  # a user's recording (--media)
 
 
 @dataclass(slots=True)
@@ -73,10 +75,11 @@ def _media_body(media: MediaCase) -> Callable[[str], dict[str, Any]]:
     return lambda alias: {"file": encode_file(media.read()), "alias": alias}
 
 
-def refusals(profile: Profile) -> list[Refusal]:
-    """Every refusal case: the corpus rows ``profile`` refuses, then the Base64 variants and malformed bodies."""
-    cases = [Refusal(case.id, verdict.requirement, verdict.reasons, _media_body(case))
-             for case, verdict in judged_corpus(profile) if not verdict.accepted]
+def refusals(profile: Profile, recordings: Sequence[MediaCase] = ()) -> list[Refusal]:
+    """Every refusal case: the corpus rows and user ``recordings`` ``profile`` refuses, then the Base64 variants
+    and malformed bodies."""
+    cases = [Refusal(case.id, verdict.requirement, verdict.reasons, _media_body(case), user=case.user)
+             for case, verdict in judged_corpus(profile, recordings) if not verdict.accepted]
     cases += [Refusal(f"base64-{name}", "MEDIA-REJECT-BASE64", ("bad_base64",),
                       lambda alias, vary=vary: {"file": vary(_valid_b64()), "alias": alias})
               for name, vary in BASE64_VARIANTS.items()]
@@ -89,8 +92,9 @@ def refusals(profile: Profile) -> list[Refusal]:
 @rows.source("refusals")
 def refusal_rows(config: pytest.Config) -> list[ParameterSet]:
     """One row per refusal case, marked with the requirement the case exercises under this profile."""
-    return [pytest.param(c, id=c.id, marks=[pytest.mark.requirement(c.requirement)])
-            for c in refusals(profile_of(config))]
+    return [pytest.param(c, id=c.id, marks=[pytest.mark.requirement(c.requirement),
+                                            *([pytest.mark.facts(media=c.id, origin="user")] if c.user else [])])
+            for c in refusals(profile_of(config), user_media(config))]
 
 
 @pytest.fixture(scope="session")
@@ -101,7 +105,7 @@ def attempted(client_for: ClientFactory, space_for: Callable[[str], Space], reso
 
     def get(case: Refusal) -> Attempted:
         if case.id not in cache:
-            alias = f"{run_id}-refused-{case.id}"
+            alias = f"{run_id}-refused-{alias_part(case.id)}"
             body = case.body(alias)
             client, space = client_for("primary"), space_for("primary")
             response, _ = create(client, "primary", space, body, resources=resources)
