@@ -18,6 +18,7 @@ import io
 import json
 import os
 import platform
+import resource
 import subprocess
 import sys
 import tempfile
@@ -108,10 +109,16 @@ def run_suite(reports: Path, *args: str) -> tuple[float, str]:
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
     wall = time.perf_counter() - started
     verdict = (done.stdout.strip().splitlines() or [""])[-1]
-    if done.returncode != 0 or not verdict.startswith("CONFORMS"):
+    if done.returncode != 0 or not verdict.startswith(("CONFORMS", "PARTIAL")):  # PARTIAL: a -k selection
         raise RuntimeError(f"{' '.join(command[1:])} exited {done.returncode}: {verdict} {done.stderr[-2000:]}"
                            f"{failed_checks(reports)}")
     return wall, verdict
+
+
+def children_cpu_s() -> float:
+    """User + system CPU seconds of this process's finished children (a ``conformance run`` once it has exited)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def failed_checks(reports: Path) -> str:
@@ -138,7 +145,9 @@ def figure_run(tmp: Path) -> list[Figure]:
     say("a. quick run against a hand-started server with a timing log ...")
     with server(tmp / "a-server") as ref:
         before = len(ref.records())  # readiness: nothing yet, the script does not probe
+        cpu_before = children_cpu_s()  # the server is a child too, but still running: not counted
         wall, _ = run_suite(tmp / "a-run", "--config", str(ref.config))
+        suite_cpu_s = children_cpu_s() - cpu_before
         records = ref.records()[before:]
     server_s = sum(r["duration_ms"] for r in records) / 1000
     cert = certification(tmp / "a-run")
@@ -166,6 +175,9 @@ def figure_run(tmp: Path) -> list[Figure]:
         Figure("a.overhead", "Quick run: suite overhead (wall / server time)", overhead, "×", "≤ 1.5×",
                overhead <= 1.5),
         Figure("a.startup", "Quick run: pytest startup + collection (`run --plan`)", plan_s, "s"),
+        Figure("a.cpu_per_request", f"Quick run: suite CPU per request ({suite_cpu_s:.1f} s user+sys / "
+               f"{len(records)} requests)", suite_cpu_s / len(records) * 1000, "ms",
+               detail={"suite_cpu_s": round(suite_cpu_s, 2), "requests": len(records)}),
     ]
     if importlib.util.find_spec("xdist") is None:
         say("a. pytest-xdist not installed: no -n 2 figure")
@@ -360,6 +372,131 @@ def figure_hostile(tmp: Path) -> list[Figure]:
     return figures
 
 
+# -- f. at a distance (issue 19): the quick run through a latency front -----------------------------------------
+ROUND_TRIPS_MS = (0, 25, 50, 100)
+
+
+@contextlib.contextmanager
+def fronted(ref: Server, workdir: Path, rtt_ms: float, upload_mbit: float | None = None) -> Iterator[Path]:
+    """``ref``'s suite configuration pointed at a :class:`benchmarks.latency.LatencyFront` adding ``rtt_ms``."""
+    from benchmarks.latency import LatencyFront
+
+    upstream = int(ref.base_url.split(":")[2].split("/")[0])
+    with LatencyFront(upstream, rtt_ms=rtt_ms, upload_mbit=upload_mbit).running() as front:
+        text = ref.config.read_text(encoding="utf-8").replace(f":{upstream}/", f":{front.port}/")
+        config = workdir / f"front-{rtt_ms:g}ms.toml"
+        config.write_text(text, encoding="utf-8")
+        yield config
+
+
+def chosen_concurrency(output: str) -> str:
+    line = next((line for line in output.splitlines() if line.startswith("concurrency: ")), "")
+    return line.removeprefix("concurrency: ")
+
+
+def figure_distance(tmp: Path) -> list[Figure]:
+    """The quick run through the latency front at each round trip, with the concurrency the run chooses; and at
+    50 ms one check at a time (what the run did before it chose) and with a 20 Mbit/s uplink."""
+    figures: list[Figure] = []
+    walls: dict[str, float] = {}
+    with server(tmp / "f-server") as ref:
+        cases = [(f"{rtt}ms", rtt, None, ()) for rtt in ROUND_TRIPS_MS]
+        cases += [("50ms-serial", 50, None, ("--concurrency", "1")), ("50ms-20mbit", 50, 20.0, ())]
+        for name, rtt, mbit, args in cases:
+            say(f"f. quick run through the latency front: {name} ...")
+            with fronted(ref, tmp, rtt, mbit) as config:
+                wall, verdict, output = run_suite_output(tmp / f"f-{name}", "--config", str(config), *args)
+            walls[name] = wall
+            chosen = chosen_concurrency(output)
+            say(f"   {wall:.1f} s ({chosen}): {verdict[:80]}")
+            ratio = wall / walls["0ms"]
+            goal, met = ("", None)
+            if name == "50ms":
+                goal, met = "≤ 60 s and ≤ 2× the 0 ms run", wall <= 60 and ratio <= 2
+            figures.append(Figure(f"f.{name}", f"Quick run at {name.replace('ms', ' ms')} round trip: wall time "
+                                  f"({ratio:.2f}× the 0 ms run; {chosen.split(' (')[0]})", wall, "s", goal, met,
+                                  {"concurrency": chosen, "ratio_to_0ms": round(ratio, 2)}))
+    return figures
+
+
+def run_suite_output(reports: Path, *args: str, budget: str = "quick") -> tuple[float, str, str]:
+    """As :func:`run_suite`, also returning the run's whole output (the concurrency line)."""
+    command = [str(CONFORMANCE), "run", "--budget", budget, "--reports", str(reports), *args]
+    started = time.perf_counter()
+    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3600)
+    wall = time.perf_counter() - started
+    verdict = (done.stdout.strip().splitlines() or [""])[-1]
+    if done.returncode != 0 or not verdict.startswith(("CONFORMS", "PARTIAL")):  # PARTIAL: a -k selection
+        raise RuntimeError(f"{' '.join(command[1:])} exited {done.returncode}: {verdict} {done.stderr[-2000:]}"
+                           f"{failed_checks(reports)}")
+    return wall, verdict, done.stdout
+
+
+# -- g. the nightly budget at 50 ms -------------------------------------------------------------------------------
+def figure_nightly(tmp: Path) -> list[Figure]:
+    with server(tmp / "g-server") as ref, fronted(ref, tmp, 50) as config:
+        say("g. nightly run through the latency front at 50 ms ...")
+        wall, verdict, output = run_suite_output(tmp / "g-run", "--config", str(config), budget="nightly")
+        requests = len(ref.records())
+    chosen = chosen_concurrency(output)
+    say(f"   {wall:.0f} s, {requests} requests ({chosen}): {verdict[:80]}")
+    return [Figure("g.nightly_50ms", f"Nightly run at 50 ms round trip: wall time ({requests} requests; "
+                   f"{chosen.split(' (')[0]})", wall / 60, "min", "≤ 15 min", wall <= 900,
+                   {"wall_s": round(wall, 1), "requests": requests, "concurrency": chosen})]
+
+
+# -- h. the property phase against schemathesis' own CLI ----------------------------------------------------------
+ST_CONFIG = """# the pinned space, as the suite pins it (conformance/properties/schema.py)
+[parameters]
+"path.owner" = "{owner}"
+"path.space" = "{space}"
+"""
+
+
+def request_rate(records: list[dict]) -> tuple[int, float, float]:
+    """Requests, the span from the first to the last at the server, and their rate over it. Reachability probes
+    are left out (the run's ``GET /`` before pytest starts, schemathesis' own probe): they precede start-up."""
+    stamps = sorted(float(r["ts"]) for r in records
+                    if r["path"].rstrip("/") not in ("", "/v1") and "schemathesis-probe" not in r["path"])
+    span = stamps[-1] - stamps[0] if len(stamps) > 1 else 0.0
+    return len(stamps), span, len(stamps) / span if span else 0.0
+
+
+def figure_versus_st(tmp: Path) -> list[Figure]:
+    """The stateless property tests (examples and fuzzing, 3 examples per operation: the quick budget) against
+    ``st run`` on the same definition and a fresh server, same phases and examples; each rate is requests at the
+    server over the span from the first to the last."""
+    definition = REPO / "conformance" / "spec" / "audio-api.openapi.yaml"
+    with server(tmp / "h-ours") as ref:
+        say("h. the suite's stateless property tests ...")
+        run_suite(tmp / "h-run", "--config", str(ref.config), "-k", "test_properties and test_stateless")
+        tests = [t for t in certification(tmp / "h-run")["tests"] if "test_stateless" in t["nodeid"]]
+        ours = request_rate(ref.records())
+    with server(tmp / "h-st") as ref:
+        settings = tomllib.loads(ref.config.read_text(encoding="utf-8"))
+        primary = settings["spaces"]["primary"]
+        st_config = tmp / "st.toml"
+        st_config.write_text(ST_CONFIG.format(owner=primary["owner"], space=primary["space"]), encoding="utf-8")
+        st = Path(sys.executable).parent / "st"
+        say("h. st run on the same definition ...")
+        started = time.perf_counter()
+        done = subprocess.run([str(st), "--config-file", str(st_config), "run", str(definition), "--url",
+                               ref.base_url, "-H", f"Authorization: Bearer {ref.token}", "--max-examples", "3",
+                               "--seed", "1", "--phases", "examples,fuzzing"], cwd=tmp, capture_output=True,
+                              text=True, timeout=1800)
+        st_wall = time.perf_counter() - started
+        theirs = request_rate(ref.records())
+    cases = next((line.strip() for line in done.stdout.splitlines() if " generated" in line), "?")
+    ratio = ours[2] / theirs[2] if theirs[2] else 0.0
+    detail = {"ours": {"requests": ours[0], "span_s": round(ours[1], 2), "rps": round(ours[2], 1),
+                       "operations": len(tests)},
+              "st_run": {"requests": theirs[0], "span_s": round(theirs[1], 2), "rps": round(theirs[2], 1),
+                         "wall_s": round(st_wall, 1), "cases": cases, "exit": done.returncode}}
+    say(f"   ours {ours[2]:.0f} req/s ({ours[0]} requests), st run {theirs[2]:.0f} req/s ({theirs[0]}; {cases})")
+    return [Figure("h.vs_st", f"Property phase vs `st run` (requests/s: {ours[2]:.0f} vs {theirs[2]:.0f})", ratio,
+                   "×", "≥ 1×", ratio >= 1, detail)]
+
+
 # -- output -------------------------------------------------------------------------------------------------------
 def table(figures: list[Figure]) -> str:
     rows = ["| Figure | Value | Goal | Met? |", "|---|---|---|---|"]
@@ -387,12 +524,13 @@ def write_outputs(figures: list[Figure], started: datetime, seconds: float) -> N
         f"{README.relative_to(REPO)}")
 
 
-FIGURES = {"a": figure_run, "b": figure_conversion, "c": figure_memory, "d": figure_properties, "e": figure_hostile}
+FIGURES = {"a": figure_run, "b": figure_conversion, "c": figure_memory, "d": figure_properties, "e": figure_hostile,
+           "f": figure_distance, "g": figure_nightly, "h": figure_versus_st}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a b c d e); writes nothing")
+    parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a to h); writes nothing")
     args = parser.parse_args(argv)
     chosen = [key for key in args.only.split(",") if key] or list(FIGURES)
     unknown = set(chosen) - set(FIGURES)
