@@ -506,13 +506,17 @@ def table(figures: list[Figure]) -> str:
     return "\n".join(rows)
 
 
-def write_outputs(figures: list[Figure], started: datetime, seconds: float) -> None:
+def write_outputs(figures: list[Figure], started: datetime, seconds: float, partial: list[str] | None = None) -> None:
     machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
                "pyav": av.__version__, "load_average_at_end": os.getloadavg()}
     RESULTS_JSON.write_text(json.dumps({"generated": started.isoformat(timespec="seconds"), "run_s": round(seconds, 1),
                                         "machine": machine, "figures": [asdict(f) for f in figures]}, indent=1) + "\n")
     heading = (f"Measured {started:%Y-%m-%d %H:%M} UTC on {machine['cpus']} CPUs, Python {machine['python']}, "
                f"PyAV {machine['pyav']} (`benchmarks/run.py`, {seconds:.0f} s).")
+    if partial:
+        heading = (f"Figures {', '.join(partial)} measured {started:%Y-%m-%d %H:%M} UTC (`benchmarks/run.py --only "
+                   f"{','.join(partial)} --update`, {seconds:.0f} s); the others as dated in `results.json`. "
+                   f"{machine['cpus']} CPUs, Python {machine['python']}, PyAV {machine['pyav']}.")
     text = f"{heading}\n\n{table(figures)}\n"
     RESULTS_MD.write_text("# Benchmark results\n\n" + text)
     readme = README.read_text(encoding="utf-8")
@@ -531,20 +535,39 @@ FIGURES = {"a": figure_run, "b": figure_conversion, "c": figure_memory, "d": fig
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a to h); writes nothing")
+    parser.add_argument("--update", action="store_true",
+                        help="with --only: replace those figures' rows in results.json and the tables, keeping the "
+                             "others' (each row keeps the date it was measured)")
     args = parser.parse_args(argv)
     chosen = [key for key in args.only.split(",") if key] or list(FIGURES)
     unknown = set(chosen) - set(FIGURES)
     if unknown:
         parser.error(f"unknown figures {sorted(unknown)}; choose from {', '.join(FIGURES)}")
+    if args.update and not args.only:
+        parser.error("--update goes with --only (a whole run rewrites everything)")
     started, clock = datetime.now(UTC), time.perf_counter()
     figures: list[Figure] = []
     with tempfile.TemporaryDirectory(prefix="conformance-bench-") as tmp:
         for key in chosen:
             figures += FIGURES[key](Path(tmp))
+    for figure in figures:
+        figure.detail.setdefault("measured", started.isoformat(timespec="minutes"))
     print("\n" + table(figures), flush=True)
     if not args.only:
         write_outputs(figures, started, time.perf_counter() - clock)
+    elif args.update:
+        write_outputs(merged(figures, chosen), started, time.perf_counter() - clock, partial=chosen)
     return 0
+
+
+def merged(figures: list[Figure], chosen: list[str]) -> list[Figure]:
+    """The figures of results.json with those of ``chosen`` letters replaced by ``figures``, in letter order."""
+    kept = []
+    if RESULTS_JSON.exists():
+        for row in json.loads(RESULTS_JSON.read_text(encoding="utf-8"))["figures"]:
+            if row["key"].split(".", 1)[0] not in chosen:
+                kept.append(Figure(**row))
+    return sorted(kept + figures, key=lambda f: f.key.split(".", 1)[0])
 
 
 if __name__ == "__main__":

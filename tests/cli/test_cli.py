@@ -18,6 +18,8 @@ import pytest
 
 from conformance.target import EmbeddedServer, embedded_reference
 
+pytestmark = pytest.mark.xdist_group("cli-embedded-run")  # its module-scoped runs, once, on one worker
+
 RUN_BOUND_S = 300  # a hang guard, not a timing assertion
 
 

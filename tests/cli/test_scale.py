@@ -23,6 +23,8 @@ import pytest
 from conformance.target import EmbeddedServer, embedded_reference
 from tests.cli.test_cli import RUN_BOUND_S, conformance, one_clear_line
 
+pytestmark = pytest.mark.xdist_group("scale-runs")  # its module-scoped runs, once, on one worker
+
 CONFORMANCE = [sys.executable, "-c", "from conformance.cli import main; raise SystemExit(main())"]
 READS = {"GET", "HEAD", "OPTIONS"}
 

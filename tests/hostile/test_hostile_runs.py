@@ -36,6 +36,7 @@ from tests.hostile.kit import (
     secrets_of,
 )
 
+pytestmark = pytest.mark.xdist_group("hostile-runs")  # its module-scoped runs, once, on one worker
 TIMEOUT_S = 2.0  # the configured per-wait timeout of every run here: a whole exchange may take 6 of them
 RUN_BOUND_S = 150.0  # the run must end well within this (it is killed, and fails, beyond it)
 PEAK_RSS_BOUND = 1 * GiB

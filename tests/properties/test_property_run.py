@@ -22,7 +22,7 @@ import pytest
 
 from conformance.selftest import catalogue
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("property-runs")]  # its module-scoped runs, once, on one worker
 RUN_BOUND_S = 300  # a hang guard, not a timing assertion
 QUICK_BOUND_S = 60.0  # the issue: "finishes in about a minute"
 FAULTS = ("odd-alias-500", "create-200", "undocumented-field-type", "use-after-delete")
