@@ -19,6 +19,7 @@ from _pytest.outcomes import Skipped
 from conformance.checks import ConformanceFailure
 from conformance.http_stack import TargetError
 from conformance.outcomes import Outcome, skip_kind
+from conformance.report_glance import glance_outcome
 from conformance.run_state import RunState
 
 REASON_LIMIT = 500
@@ -62,6 +63,9 @@ def describe(state: RunState, item: pytest.Item, call: pytest.CallInfo[None], re
     report.failed_requirement = getattr(failure, "requirement", None)  # type: ignore[attr-defined]
     kind = outcome_of_call(report, failure, report.requirements)  # type: ignore[attr-defined]
     report.kind = kind.value  # type: ignore[attr-defined]
+    report.shown_outcome = glance_outcome(  # type: ignore[attr-defined]
+        kind.value, report.failed_requirement,  # type: ignore[attr-defined]
+        strict_should=state.settings.profile.strict_should, waived=state.waivers)
     if isinstance(failure, ConformanceFailure):
         report.longrepr = f"{failure}\n{checked_by(failure, call.excinfo)}"
     if report.when == "call" or report.outcome != "passed":
