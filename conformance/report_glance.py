@@ -170,6 +170,13 @@ _STYLE = """
 .cf-axis{display:flex;justify-content:space-between;width:50%;font-size:12px}
 table.cf-slowest td,table.cf-slowest th{padding:2px 8px;text-align:left}
 tbody.cf-hidden{display:none}
+.cf-listen{margin:6px 0 10px;padding:6px;border-left:4px solid #0969da;background:#f6f8fa}
+.cf-listen h4{margin:2px 0 6px}
+.cf-players{display:flex;gap:16px;flex-wrap:wrap}
+.cf-player{margin:0}
+.cf-player figcaption{font-size:12px}
+.cf-picture{display:block;max-width:100%;height:auto;margin-top:6px}
+.cf-listen-broken{border-left-color:#6e7781}
 """
 
 _SCRIPT = """

@@ -16,6 +16,7 @@ import httpx
 import pytest
 from _pytest.outcomes import Skipped
 
+from conformance import report_listen
 from conformance.checks import ConformanceFailure
 from conformance.http_stack import TargetError
 from conformance.outcomes import Outcome, skip_kind
@@ -85,6 +86,7 @@ def describe(state: RunState, item: pytest.Item, call: pytest.CallInfo[None], re
     if kind is Outcome.ERROR and call.excinfo is not None:
         report.crash = redact(f"suite error ({_raised_in(call.excinfo)}): {crash}")  # type: ignore[attr-defined]
     report.reason = redact(_reason(report, failure, kind))  # type: ignore[attr-defined]
+    report_listen.attach(state, item, report, failure)  # a WAV verdict's players and picture, where the bytes are
 
 
 def _reason(report: pytest.TestReport, failure: BaseException | None, kind: Outcome) -> str:
