@@ -80,7 +80,7 @@ def listen_html(listening: Listening, caption: list[str], reading: SameSoundRead
 
     media = listening.media()
     if media is None:
-        raise ValueError("no fixture is named for this audio: nothing to compare with")
+        return _returned_alone(listening, caption)
     preview = render(media.read(), listening.returned, lag_s=reading.similarity.lag_s if reading else None,
                      caption=caption)
     stretch = (f", {preview.start_s:.1f}–{preview.stop_s:.1f} s of {preview.uploaded_s:.1f} s"
@@ -95,6 +95,21 @@ def listen_html(listening: Listening, caption: list[str], reading: SameSoundRead
             f'<div class="cf-players">{"".join(players)}</div>{note}'
             f'<img class="cf-picture" src="{preview.picture}" width="900" '
             f'alt="{escape(" / ".join(caption))}"></div>')
+
+
+def _returned_alone(listening: Listening, caption: list[str]) -> str:
+    """An audio whose fixture is unknown (a named audio of ``[read_only]`` without ``media``): its WAV alone."""
+    from conformance.media.preview import render
+
+    if listening.returned is None:
+        raise ValueError("no fixture is named for this audio and its WAV was not read: nothing to show")
+    lines = [*caption, "no fixture is named for this audio ([read_only] media): its returned WAV alone"]
+    preview = render(listening.returned, None, caption=lines, names=("returned", "uploaded"))
+    return (f'<div class="cf-listen cf-alone" data-media="{escape(listening.label)}">'
+            f"<h4>Hear and see: {escape(caption[0])}</h4>"
+            f'<div class="cf-players">{_player(f"returned WAV ({preview.uploaded_s:.2f} s)", preview.uploaded_audio)}'
+            f'</div><img class="cf-picture" src="{preview.picture}" width="900" alt="{escape(" / ".join(lines))}">'
+            "</div>")
 
 
 def _player(label: str, source: str) -> str:

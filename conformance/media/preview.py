@@ -123,7 +123,7 @@ def _spectrogram_db(samples: np.ndarray) -> np.ndarray:
 
 
 def picture(reference: np.ndarray, candidate: np.ndarray | None, *, rate: int, start_s: float, lag_s: float,
-            caption: list[str], width_px: int = 900) -> bytes:
+            caption: list[str], width_px: int = 900, names: tuple[str, str] = ("uploaded", "returned")) -> bytes:
     """The comparison as a PNG: both loudness envelopes on one axis, then each spectrogram, the returned sound
     shifted by ``lag_s`` so that the same moment lies above the same moment; ``caption`` on top."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -136,26 +136,25 @@ def picture(reference: np.ndarray, candidate: np.ndarray | None, *, rate: int, s
     axes = figure.subplots(3, 1, sharex=True, gridspec_kw={"height_ratios": [1.2, 1, 1]})
     span = len(reference) / rate
     times, level = _envelope_db(reference, rate)
-    axes[0].plot(start_s + times, level, color="#0969da", linewidth=1, label="uploaded")
+    axes[0].plot(start_s + times, level, color="#0969da", linewidth=1, label=names[0])
     if candidate is not None:
         times_c, level_c = _envelope_db(candidate, rate)
         axes[0].plot(start_s + times_c, level_c, color="#cf222e", linewidth=1, alpha=0.8,
-                     label=f"returned (shifted {lag_s * 1000:+.0f} ms)")
+                     label=f"{names[1]} (shifted {lag_s * 1000:+.0f} ms)")
     axes[0].set_ylim(_FLOOR_DB - 6, 3)
     axes[0].set_ylabel("level dBFS", fontsize=8)
     axes[0].legend(loc="lower right", fontsize=7)
     extent = (start_s, start_s + max(span, 1 / rate), 0, rate / 2000)
-    for axis, samples, name in ((axes[1], reference, "uploaded"), (axes[2], candidate, "returned")):
+    for axis, samples, name in ((axes[1], reference, names[0]), (axes[2], candidate, names[1])):
         if samples is None:
-            axis.text(0.5, 0.5, "the returned WAV could not be decoded", ha="center", va="center",
-                      transform=axis.transAxes)
+            axis.text(0.5, 0.5, f"no {names[1]} sound to show", ha="center", va="center", transform=axis.transAxes)
         else:
             axis.imshow(_spectrogram_db(samples), origin="lower", aspect="auto", cmap="magma", vmin=_FLOOR_DB,
                         vmax=0, extent=(start_s, start_s + max(len(samples), 1) / rate, 0, rate / 2000),
                         interpolation="nearest")
         axis.set_ylabel(f"{name}\nkHz", fontsize=8)
     axes[2].set_xlim(extent[0], extent[1])
-    axes[2].set_xlabel("seconds of the uploaded sound", fontsize=8)
+    axes[2].set_xlabel(f"seconds of the {names[0]} sound", fontsize=8)
     for axis in axes:
         axis.tick_params(labelsize=7)
     figure.suptitle("\n".join(caption), fontsize=8, x=0.01, ha="left")
@@ -168,9 +167,10 @@ def picture(reference: np.ndarray, candidate: np.ndarray | None, *, rate: int, s
 
 
 def render(uploaded: bytes, returned: bytes | None, *, lag_s: float | None = None, caption: list[str] | None = None,
-           window_s: float = WINDOW_S) -> Preview:
+           window_s: float = WINDOW_S, names: tuple[str, str] = ("uploaded", "returned")) -> Preview:
     """The previews and the picture of one verdict (:class:`PreviewError` if the uploaded media cannot be read;
-    a returned WAV that cannot be decoded is shown as such, next to the uploaded sound)."""
+    a returned WAV that cannot be decoded is shown as such, next to the uploaded sound). ``names`` label the two
+    sounds (an audio with no known fixture shows its returned WAV alone: ``render(wav, None, names=...)``)."""
     try:
         reference = decode(uploaded, rate=PREVIEW_RATE).samples
     except MediaDecodeError as exc:
@@ -178,7 +178,7 @@ def render(uploaded: bytes, returned: bytes | None, *, lag_s: float | None = Non
     candidate: np.ndarray | None = None
     note = ""
     if returned is None:
-        note = "the target returned no WAV"
+        note = f"no {names[1]} sound"
     else:
         try:
             candidate = decode(returned, rate=PREVIEW_RATE).samples
@@ -204,7 +204,7 @@ def render(uploaded: bytes, returned: bytes | None, *, lag_s: float | None = Non
                      "(the window where the two differ most)")
     try:
         png = picture(shown_reference, shown_candidate, rate=PREVIEW_RATE, start_s=start_s, lag_s=lag_s,
-                      caption=lines or ["uploaded vs returned"])
+                      caption=lines or [f"{names[0]} vs {names[1]}"], names=names)
         uploaded_audio = data_uri(opus_preview(shown_reference), "audio/ogg")
         returned_audio = (data_uri(opus_preview(shown_candidate), "audio/ogg")
                           if shown_candidate is not None else None)

@@ -73,6 +73,8 @@ def test_a_long_sound_is_trimmed_to_the_window_where_the_two_differ_most() -> No
 def test_a_returned_wav_that_does_not_decode_is_shown_as_such() -> None:
     preview = render(SPEECH, b"RIFF....WAVEnot really", caption=["[WAV-FORMAT] not a WAV"])
     assert preview.returned_audio is None and preview.note.startswith("the returned WAV cannot be decoded")
+    alone = render(SPEECH, None, names=("returned", "uploaded"))
+    assert alone.returned_audio is None and alone.note == "no uploaded sound"
     assert payload(preview.picture, "image/png")[:4] == b"\x89PNG"
 
 
