@@ -4,7 +4,7 @@ comparing the two (loudness envelopes and spectrograms, aligned at the oracle's 
 For report.html (``conformance/report_listen.py``), so everything comes out as ``data:`` URIs: the report stays
 self-contained. Previews are re-encoded by PyAV to Opus in Ogg (mono, 16 kHz, 16 kb/s: about 2 kB a second,
 which Chromium and Firefox play from a data URI); the picture is a matplotlib figure (Agg, no pyplot, so no
-global state) saved as a 64-colour PNG. A sound longer than ``WINDOW_S`` is trimmed to the window where the two
+global state) saved as a 32-colour PNG. A sound longer than ``WINDOW_S`` is trimmed to the window where the two
 differ most (lowest local correlation at the lag), so one failure of a five-minute upload costs what a ten-second
 one does. Nothing here judges: the lag and the caption come from the check that decided (``is_same_sound``);
 without them the lag is only estimated, for the drawing.
@@ -30,6 +30,8 @@ WINDOW_S = 10.0
 _FRAME_S, _HOP_S = 0.020, 0.010
 _FLOOR_DB = -90.0
 _NFFT = 512
+PICTURE_COLOURS = 32
+"""A palette PNG: the figure's flat colours and the spectrogram's colour map survive, at half the bytes of RGB."""
 
 
 class PreviewError(ValueError):
@@ -162,7 +164,7 @@ def picture(reference: np.ndarray, candidate: np.ndarray | None, *, rate: int, s
     canvas.draw()
     image = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba()).convert("RGB")
     out = io.BytesIO()
-    image.quantize(colors=64).save(out, format="PNG", optimize=True)
+    image.quantize(colors=PICTURE_COLOURS).save(out, format="PNG", optimize=True)
     return out.getvalue()
 
 
