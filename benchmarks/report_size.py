@@ -6,8 +6,8 @@ Each run is a real ``conformance run`` (the whole quick budget, every check) aga
 server: the correct one (each media family's passing same-sound sample is heard and seen: 10 previews), then with
 ``silent-wav`` planted (every accepted corpus row's WAV is silence: every media family fails WAV-SAME-SOUND, and
 every failure carries its players and picture) and with ``wav-stereo`` (every WAV fails WAV-FORMAT). For each:
-the report's bytes, how many previews it holds, the bytes they take (their ``data:`` URIs as the report stores
-them), and whether it is within the budget.
+the report's bytes, how many previews it holds (and how many rows link to an earlier row's, having the same
+sounds), the bytes they take (their ``data:`` URIs as the report stores them), and whether it is within budget.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ from typing import Any
 
 BUDGET_BYTES = 5 * 1024 * 1024
 FAULTS = (None, "silent-wav", "wav-stereo")
-_PREVIEW = re.compile(r'<div class=\\?"cf-listen[ a-z-]*\\?" data-media=')  # in a JSON string: \" quotes
+# in a JSON string, so its quotes are \"
+_PREVIEW = re.compile(r'<div class=\\?"cf-listen( cf-alone)?\\?" data-media=')
+_SHARED = re.compile(r'<div class=\\?"cf-listen cf-shared\\?" data-media=')
 _DATA_URI = re.compile(r"data:(audio|image)/[a-z]+;base64,[A-Za-z0-9+/=]+")
 
 
@@ -46,7 +48,8 @@ def figures(report: Path) -> dict[str, Any]:
     audio = sum(len(u) for u in uris if u.startswith("data:audio"))
     image = sum(len(u) for u in uris if u.startswith("data:image"))
     previews = len(_PREVIEW.findall(text))
-    return {"report_bytes": report.stat().st_size, "previews": previews, "audio_uri_bytes": audio,
+    return {"report_bytes": report.stat().st_size, "previews": previews,
+            "linked_to_an_earlier_row": len(_SHARED.findall(text)), "audio_uri_bytes": audio,
             "picture_uri_bytes": image, "bytes_per_preview": round((audio + image) / previews) if previews else 0,
             "without_previews_bytes": report.stat().st_size - audio - image,
             "within_budget": report.stat().st_size <= BUDGET_BYTES}

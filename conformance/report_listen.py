@@ -10,6 +10,7 @@ A preview that cannot be made is said so on its row: a suite problem, never the 
 
 from __future__ import annotations
 
+import hashlib
 from html import escape
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from conformance.run_state import RunState
 
 SAME_SOUND = "WAV-SAME-SOUND"
+HEARD = "Hear and see"
 
 
 def wanted(listening: Listening, kind: str, failed_requirement: str | None, declared: list[str]) -> str | None:
@@ -54,8 +56,27 @@ def attach(state: RunState, item: pytest.Item, report: pytest.TestReport, failur
                 f"{escape(state.redactor(f'{type(exc).__name__}: {exc}'))}</p></div>")
     # an "html" extra, as pytest_html.extras.html() builds it (its details open with it, above the log)
     report.extras = [*getattr(report, "extras", []),  # type: ignore[attr-defined]
-                     {"name": "Hear and see", "format_type": "html", "content": html, "mime_type": None,
-                      "extension": None}]
+                     {"name": HEARD, "format_type": "html", "content": html, "mime_type": None, "extension": None}]
+    returned = hashlib.sha256(listening.returned or b"").hexdigest()[:16]
+    report.heard = {"key": f"{listening.label}:{returned}", "lines": caption}  # type: ignore[attr-defined]
+
+
+def share_repeats(seen: dict[str, str], report: pytest.TestReport) -> None:
+    """On the controller, before pytest-html reads the row: a row whose sounds an earlier row already shows (the
+    same media and the same returned WAV: its WAV-FORMAT failure and its same-sound sample, say) keeps its own
+    caption and links to that row's players and picture instead of embedding them again."""
+    heard = getattr(report, "heard", None)
+    if not heard:
+        return
+    first = seen.setdefault(heard["key"], report.nodeid)
+    if first == report.nodeid:
+        return
+    lines = "".join(f"<li>{escape(line)}</li>" for line in heard["lines"][1:])
+    short = (f'<div class="cf-listen cf-shared" data-media="{escape(heard["key"].rsplit(":", 1)[0])}">'
+             f"<h4>Hear and see: {escape(heard['lines'][0])}</h4>{f'<ul>{lines}</ul>' if lines else ''}"
+             f'<p>The same sounds are played and drawn at <a href="#{escape(first)}">{escape(first)}</a>.</p></div>')
+    report.extras = [dict(extra, content=short) if extra.get("name") == HEARD else extra  # type: ignore[attr-defined]
+                     for extra in getattr(report, "extras", [])]
 
 
 def _caption(listening: Listening, why: str, failure: BaseException | None,

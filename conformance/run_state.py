@@ -71,6 +71,7 @@ class RunState:
     profile_file: Path | None = None  # --profile FILE: a discovered profile, under the configured values
     discovered: dict[str, Any] = field(default_factory=dict)  # the profile values learned (or read from the file)
     discovery: dict[str, Any] | None = None  # what discovery saw (certification.json's ``discovery``)
+    heard: dict[str, str] = field(default_factory=dict)  # report.html: the first row playing each audio's sounds
 
 
 class RunDeadline(TargetError):

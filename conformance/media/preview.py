@@ -30,6 +30,8 @@ WINDOW_S = 10.0
 _FRAME_S, _HOP_S = 0.020, 0.010
 _FLOOR_DB = -90.0
 _NFFT = 512
+SPECTRUM_STEP_DB = 10.0
+"""Spectrogram levels are drawn in 10 dB steps: the shapes of speech stay, and flat areas halve the PNG."""
 PICTURE_COLOURS = 32
 """A palette PNG: the figure's flat colours and the spectrogram's colour map survive, at half the bytes of RGB."""
 
@@ -113,7 +115,8 @@ def _envelope_db(samples: np.ndarray, rate: int) -> tuple[np.ndarray, np.ndarray
 
 
 def _spectrogram_db(samples: np.ndarray) -> np.ndarray:
-    """Magnitude (dBFS) of Hann-windowed frames of ``_NFFT`` every half frame: frequencies down, time across."""
+    """Magnitude (dBFS, in ``SPECTRUM_STEP_DB`` steps) of Hann-windowed frames of ``_NFFT`` every half frame:
+    frequencies down, time across."""
     hop = _NFFT // 2
     if len(samples) < _NFFT:
         samples = np.pad(samples, (0, _NFFT - len(samples)))
@@ -121,7 +124,8 @@ def _spectrogram_db(samples: np.ndarray) -> np.ndarray:
     frames = np.lib.stride_tricks.sliding_window_view(samples.astype(np.float64), _NFFT)[::hop][:count]
     window = np.hanning(_NFFT)
     magnitude = np.abs(np.fft.rfft(frames * window, axis=1)) / (window.sum() / 2)
-    return np.maximum(20 * np.log10(magnitude.T + 1e-9), _FLOOR_DB)
+    level = np.maximum(20 * np.log10(magnitude.T + 1e-9), _FLOOR_DB)
+    return np.round(level / SPECTRUM_STEP_DB) * SPECTRUM_STEP_DB
 
 
 def picture(reference: np.ndarray, candidate: np.ndarray | None, *, rate: int, start_s: float, lag_s: float,

@@ -12,7 +12,7 @@ from conformance.manifest import load_manifest
 from conformance.media.compare import Similarity
 from conformance.media.wav import wav_bytes
 from conformance.redaction import Redactor
-from conformance.report_listen import attach, wanted
+from conformance.report_listen import attach, share_repeats, wanted
 
 CASES = {case.id: case for case in load_manifest()}
 READING = SameSoundReading(Similarity(0.0, 0.0, 0.0, 3.68, 3.68), 0.9, 0.8, True)
@@ -67,3 +67,20 @@ def test_a_preview_that_cannot_be_made_says_so_and_the_verdict_stands() -> None:
     (extra,) = report.extras
     assert "could not be made (a problem of the suite; the verdict stands)" in extra["content"]
     assert "s3cret-token" not in extra["content"] and report.kind == "fail"
+
+
+def test_a_row_repeating_an_earlier_row_s_sounds_links_to_it_and_keeps_its_own_caption() -> None:
+    heard = listening(returned=wav_bytes(b"\0\0" * 16000, rate=16000))
+    rows = []
+    for nodeid in ("t.py::test_format[wav-pcm16-16k-mono]", "t.py::test_same[wav-pcm16-16k-mono]"):
+        state, item, report = _row(heard)
+        report.nodeid = nodeid
+        attach(state, item, report, SameSoundFailure("WAV-SAME-SOUND", f"title of {nodeid}", received="r",
+                                                     expected="e", reading=READING))
+        rows.append(report)
+    seen: dict[str, str] = {}
+    for report in rows:
+        share_repeats(seen, report)  # type: ignore[arg-type]
+    first, second = (r.extras[0]["content"] for r in rows)
+    assert "<audio" in first and "<audio" not in second and "<img" not in second
+    assert 'href="#t.py::test_format[wav-pcm16-16k-mono]"' in second and "title of t.py::test_same" in second
