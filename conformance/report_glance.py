@@ -114,17 +114,19 @@ def time_to_available_html(summary: Mapping[str, Any], *, processing: str, bins:
         counts[min(bins - 1, int((sample - low) / width))] += 1
     tallest = max(counts)
     columns = "".join(
-        f'<div class="cf-col" title="{low + i * width:.2f}–{low + (i + 1) * width:.2f} s: {n} uploads">'
+        f'<div class="cf-col" title="{low + i * width:.3f}–{low + (i + 1) * width:.3f} s: {n} uploads">'
         f'<i style="height:{100 * n / tallest:.1f}%"></i></div>' for i, n in enumerate(counts))
     p50, p95 = figures.get("p50_s"), figures.get("p95_s")
+    places = 3 if high - low < 0.1 else 2
     return ('<section id="time-to-available"><h3>Time to available</h3>'
-            f"<p>{len(samples)} uploads; p50 {_seconds(p50)}, p95 {_seconds(p95)}, max {high:.2f} s.</p>"
-            f'<div class="cf-hist">{columns}</div><div class="cf-axis"><span>{low:.2f} s</span>'
-            f"<span>{high:.2f} s</span></div></section>")
+            f"<p>{len(samples)} uploads; p50 {_seconds(p50, places)}, p95 {_seconds(p95, places)}, max "
+            f"{_seconds(high, places)}.</p>"
+            f'<div class="cf-hist">{columns}</div><div class="cf-axis"><span>{_seconds(low, places)}</span>'
+            f"<span>{_seconds(high, places)}</span></div></section>")
 
 
-def _seconds(value: Any) -> str:
-    return f"{float(value):.2f} s" if value is not None else "n/a"
+def _seconds(value: Any, places: int = 2) -> str:
+    return f"{float(value):.{places}f} s" if value is not None else "n/a"
 
 
 def slowest_html(results: Iterable[Mapping[str, Any]], *, strict_should: bool, waived: Iterable[str] = (),
