@@ -21,7 +21,17 @@ from typing import Any
 
 import pytest
 
-from conformance import pytest_fixtures, report_html, reporting, requirements, rows, shard, summary, user_media
+from conformance import (
+    pytest_fixtures,
+    report_html,
+    report_listen,
+    reporting,
+    requirements,
+    rows,
+    shard,
+    summary,
+    user_media,
+)
 from conformance import session as _session
 from conformance.config import ConfigError
 from conformance.http_stack import TargetError, Throttle
@@ -168,8 +178,11 @@ class ResultRecorder:
     def __init__(self, state: RunState) -> None:
         self.state = state
 
+    @pytest.hookimpl(tryfirst=True)  # before pytest-html reads the row's extras
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        """A row per test: its call report, or the setup/teardown report that failed or skipped."""
+        """A row per test: its call report, or the setup/teardown report that failed or skipped. Sounds an
+        earlier row already plays are linked to, not embedded again (``report_listen.share_repeats``)."""
+        report_listen.share_repeats(self.state.heard, report)
         if report.when == "call" or report.outcome != "passed":
             self.state.results.append(reporting.result_row(self.state, report))
 

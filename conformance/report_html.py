@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from conformance import requirements
+from conformance import report_glance, requirements
 from conformance.run_state import STATE_KEY, RunState
 from conformance.summary import verdict_sentence
 
@@ -29,15 +29,18 @@ def pytest_html_report_title(report: Any) -> None:
 
 
 def pytest_html_results_table_header(cells: list[str]) -> None:
-    """Add the Requirement column after the test name."""
+    """Add the Requirement and Area columns after the test name."""
     cells.insert(2, '<th class="sortable" data-column-type="requirement">Requirement</th>')
+    cells.insert(3, '<th class="sortable" data-column-type="area">Area</th>')
 
 
 def pytest_html_results_table_row(report: pytest.TestReport, cells: list[str]) -> None:
-    """Each row shows its requirement ids with their level (MUST/SHOULD/PROFILE)."""
+    """Each row shows its requirement ids with their level (MUST/SHOULD/PROFILE), and its area; the Area cell
+    carries the row's outcome, area and ids for the filters (``conformance.report_glance``)."""
     ids = getattr(report, "requirements", [])
     text = ", ".join(f"{rid} ({requirements.get(rid).level.value})" for rid in ids if rid in requirements.CATALOGUE)
     cells.insert(2, f'<td class="col-requirement">{escape(text)}</td>')
+    cells.insert(3, report_glance.area_cell(list(ids), str(getattr(report, "shown_outcome", "error"))))
 
 
 def pytest_html_results_summary(prefix: list[str], summary: list[str], postfix: list[str],
@@ -76,8 +79,11 @@ def certification_html(state: RunState) -> str:
         f"{escape(state.target_version or 'not reported')}.</p>"
         + (f"<p>Problems:</p><ul>{problems}</ul>" if problems else "")
         + (f"<p>Leaks (created and not deleted):</p><ul>{leaks}</ul>" if leaks else "")
-        + '<table id="requirements"><tr><th>Requirement</th><th>Level</th><th>Tier</th><th>Outcome</th>'
-        f"<th>Statement</th></tr>{rows}</table></section>"
+        + report_glance.glance_html(state.results, state.summary or {}, processing=settings.profile.processing,
+                                    strict_should=settings.profile.strict_should, waived=result.waived)
+        + '<details id="requirements-list"><summary>Every requirement and its outcome</summary>'
+        '<table id="requirements"><tr><th>Requirement</th><th>Level</th><th>Tier</th><th>Outcome</th>'
+        f"<th>Statement</th></tr>{rows}</table></details></section>"
     )
 
 

@@ -16,9 +16,11 @@ import httpx
 import pytest
 from _pytest.outcomes import Skipped
 
+from conformance import report_listen
 from conformance.checks import ConformanceFailure
 from conformance.http_stack import TargetError
 from conformance.outcomes import Outcome, skip_kind
+from conformance.report_glance import glance_outcome
 from conformance.run_state import RunState
 
 REASON_LIMIT = 500
@@ -62,6 +64,9 @@ def describe(state: RunState, item: pytest.Item, call: pytest.CallInfo[None], re
     report.failed_requirement = getattr(failure, "requirement", None)  # type: ignore[attr-defined]
     kind = outcome_of_call(report, failure, report.requirements)  # type: ignore[attr-defined]
     report.kind = kind.value  # type: ignore[attr-defined]
+    report.shown_outcome = glance_outcome(  # type: ignore[attr-defined]
+        kind.value, report.failed_requirement,  # type: ignore[attr-defined]
+        strict_should=state.settings.profile.strict_should, waived=state.waivers)
     if isinstance(failure, ConformanceFailure):
         report.longrepr = f"{failure}\n{checked_by(failure, call.excinfo)}"
     if report.when == "call" or report.outcome != "passed":
@@ -81,6 +86,7 @@ def describe(state: RunState, item: pytest.Item, call: pytest.CallInfo[None], re
     if kind is Outcome.ERROR and call.excinfo is not None:
         report.crash = redact(f"suite error ({_raised_in(call.excinfo)}): {crash}")  # type: ignore[attr-defined]
     report.reason = redact(_reason(report, failure, kind))  # type: ignore[attr-defined]
+    report_listen.attach(state, item, report, failure)  # a WAV verdict's players and picture, where the bytes are
 
 
 def _reason(report: pytest.TestReport, failure: BaseException | None, kind: Outcome) -> str:

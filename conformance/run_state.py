@@ -73,6 +73,7 @@ class RunState:
     discovered: dict[str, Any] = field(default_factory=dict)  # the profile values learned (or read from the file)
     discovery: dict[str, Any] | None = None  # what discovery saw (certification.json's ``discovery``)
     user_media: tuple[MediaCase, ...] = ()  # the user's recordings (--media, [media] dirs), probed at configure
+    heard: dict[str, str] = field(default_factory=dict)  # report.html: the first row playing each audio's sounds
 
 
 class RunDeadline(TargetError):

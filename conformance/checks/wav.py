@@ -6,17 +6,55 @@ wrong header sizes or a mislabelled MP3 cannot slip through; only the same-sound
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
 
-from conformance.checks import check, fail
+from conformance.checks import ConformanceFailure, check, fail
 from conformance.checks.http import WAV_MEDIA_TYPES, body_excerpt, media_type
 from conformance.media.compare import COMPARE_RATE as COMPARISON_RATE
-from conformance.media.compare import compare
+from conformance.media.compare import Similarity, compare
 from conformance.media.decode import MediaDecodeError, decode
 from conformance.media.wav import WavFormatError, WavInfo, parse_wav
 from conformance.profile import Profile
+
+
+@dataclass(frozen=True, slots=True)
+class SameSoundReading:
+    """What the same-sound oracle read: its scores and the thresholds it held them to (for the report's picture)."""
+
+    similarity: Similarity
+    threshold: float
+    envelope_threshold: float
+    lossless: bool
+
+    @property
+    def correlation(self) -> float:
+        """The waveform correlation at the best lag."""
+        return self.similarity.correlation
+
+    @property
+    def passed(self) -> bool:
+        """Both scores reach their thresholds."""
+        return (self.similarity.correlation >= self.threshold
+                and self.similarity.envelope_correlation >= self.envelope_threshold)
+
+    def lines(self) -> list[str]:
+        """The oracle's numbers and thresholds, as the report writes them."""
+        s = self.similarity
+        return [f"waveform correlation {s.correlation:.3f} (needs >= {self.threshold:g}, "
+                f"{'lossless' if self.lossless else 'lossy'} source); envelope {s.envelope_correlation:.3f} "
+                f"(needs >= {self.envelope_threshold:g}); lag {s.lag_s * 1000:+.0f} ms; "
+                f"lengths {s.reference_s:.2f} s uploaded, {s.candidate_s:.2f} s returned"]
+
+
+class SameSoundFailure(ConformanceFailure):
+    """WAV-SAME-SOUND failed; ``reading`` holds the oracle's numbers."""
+
+    def __init__(self, *args: Any, reading: SameSoundReading | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reading = reading
 
 
 @check("WAV-GET-200")
@@ -79,12 +117,13 @@ def length_matches_duration(info: WavInfo, duration_s: float, profile: Profile) 
 
 
 @check("WAV-SAME-SOUND")
-def is_same_sound(wav: bytes, uploaded: bytes, *, lossless: bool, profile: Profile) -> float:
+def is_same_sound(wav: bytes, uploaded: bytes, *, lossless: bool, profile: Profile) -> SameSoundReading:
     """The WAV is the uploaded sound: both decoded by the suite to mono at one rate, the normalised
     cross-correlation at the best lag reaches the profile's threshold (lower for lossy sources, whose encoder
     changed the waveform before the target ever saw it) and so does the correlation of their loudness envelopes.
     The suite's only same-sound decision: ``conformance/media/compare.py`` scores, the profile holds the
-    thresholds (measured in ``conformance/media/README.md``). Returns the correlation for the report."""
+    thresholds (measured in ``conformance/media/README.md``). Returns what it read, for the report (a failure
+    carries it too: ``SameSoundFailure.reading``)."""
     try:
         reference = decode(uploaded, rate=COMPARISON_RATE)
         candidate = decode(wav, rate=COMPARISON_RATE)
@@ -94,10 +133,11 @@ def is_same_sound(wav: bytes, uploaded: bytes, *, lossless: bool, profile: Profi
     similarity = compare(reference.samples, candidate.samples, COMPARISON_RATE)
     threshold = profile.same_sound_min_correlation if lossless else profile.same_sound_min_correlation_lossy
     envelope_threshold = profile.same_sound_min_envelope_correlation
-    if not (similarity.correlation >= threshold and similarity.envelope_correlation >= envelope_threshold):
-        fail("the WAV is not the sound that was uploaded",
+    reading = SameSoundReading(similarity, threshold, envelope_threshold, lossless)
+    if not reading.passed:
+        fail("the WAV is not the sound that was uploaded", kind=SameSoundFailure, reading=reading,
              received=f"correlation {similarity.correlation:.3f} (envelope {similarity.envelope_correlation:.3f}) "
              f"at lag {similarity.lag_s * 1000:.0f} ms",
              expected=f"waveform >= {threshold:g} ({'lossless' if lossless else 'lossy'} source), "
              f"envelope >= {envelope_threshold:g}")
-    return similarity.correlation
+    return reading

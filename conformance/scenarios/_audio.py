@@ -26,6 +26,7 @@ from conformance.checks.wav import file_answered_in_time, file_answers_wav
 from conformance.client import ApiClient
 from conformance.config import ExistingAudio, Space
 from conformance.http_stack import TargetDown, TargetError
+from conformance.listening import Listening
 from conformance.manifest import ManifestError, MediaCase, load_manifest
 from conformance.run_state import STATE_KEY
 from conformance.scenarios._support import accepted_corpus, require_created, require_settled
@@ -75,6 +76,7 @@ class AudioUnderTest:
     answer: Callable[[], dict[str, Any]]  # the audio as the target first showed it (create's answer, or details)
     read_details: Callable[[], dict[str, Any]]  # GET .../audios/{audio}, judged by AUD-DETAILS-200
     timestamped: Callable[[], Iterator[tuple[dict[str, Any], bool]]]  # each view with "must it be uploaded?"
+    listening: Listening  # what the WAV checks heard, for the report
 
     def wav(self) -> bytes:
         """The stored WAV: the file endpoint must answer in time (a hang there is its failure, WAV-GET-200) with
@@ -88,10 +90,13 @@ class AudioUnderTest:
             error = exc
         file_answered_in_time(error)
         assert response is not None
+        if response.status_code == 200:
+            self.listening.returned = response.content
         return file_answers_wav(response)
 
 
-def uploaded_audio(media: MediaCase, upload: Callable[[], Upload], client: ApiClient) -> AudioUnderTest:
+def uploaded_audio(media: MediaCase, upload: Callable[[], Upload], client: ApiClient, *,
+                   sample: bool = False) -> AudioUnderTest:
     """An upload of the suite (``upload``: the run's cached upload of ``media``): its first answer is create's,
     its details are the processed audio, its file is read once per run."""
 
@@ -120,7 +125,7 @@ def uploaded_audio(media: MediaCase, upload: Callable[[], Upload], client: ApiCl
 
     return AudioUnderTest(label=media.id, media=lambda: media, details=lambda: require_settled(upload()), file=file,
                           answer=lambda: require_created(upload()), read_details=read_details,
-                          timestamped=timestamped)
+                          timestamped=timestamped, listening=Listening(media.id, lambda: media, sample=sample))
 
 
 def existing_audio(existing: Existing, client: ApiClient) -> AudioUnderTest:
@@ -131,12 +136,15 @@ def existing_audio(existing: Existing, client: ApiClient) -> AudioUnderTest:
         details = existing.read_details(client)
         yield details, details.get("state") == "available"
 
+    def media() -> MediaCase | None:
+        return fixture_media(audio.media) if audio.media is not None else None
+
     return AudioUnderTest(
-        label=audio.handle, media=lambda: fixture_media(audio.media) if audio.media is not None else None,
+        label=audio.handle, media=media,
         details=lambda: existing.read_details(client),
         file=lambda: existing.fetch("file", lambda: client.get_audio_file(existing.space, audio.handle)),
         answer=lambda: existing.read_details(client), read_details=lambda: existing.read_details(client),
-        timestamped=timestamped)
+        timestamped=timestamped, listening=Listening(audio.handle, media))
 
 
 def fixture_media(media_id: str) -> MediaCase:

@@ -58,5 +58,6 @@ def test_file_is_same_sound(audio: AudioUnderTest, profile: Profile,
     media = audio.media()
     if media is None:
         disabled("no fixture `media` named for this audio in [read_only]")
-    correlation = is_same_sound(audio.wav(), media.read(), lossless=media.lossless, profile=profile)
-    record_property("correlation", f"{correlation:.4f}")
+    reading = is_same_sound(audio.wav(), media.read(), lossless=media.lossless, profile=profile)
+    audio.listening.reading = reading
+    record_property("correlation", f"{reading.correlation:.4f}")

@@ -9,6 +9,7 @@ names an injected payload (``xss-...``, see ``tests/hostile/kit.py``).
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import select
@@ -130,21 +131,36 @@ class Browser:
 
     def visit(self, url: str, settle_s: float = 2.0) -> PageRun:
         """Open ``url`` in a new tab, wait for it to load, expand everything, and record what ran."""
+        tab = self.open(url, settle_s=settle_s)
+        try:
+            return tab.run
+        finally:
+            tab.close()
+
+    def open(self, url: str, *, settle_s: float = 2.0, width: int = 1280, height: int = 900,
+             expand: bool = True) -> Tab:
+        """Open ``url`` in a new tab of ``width`` x ``height``, wait for it to load, expand everything (unless not
+        ``expand``); the tab stays open for scripts and screenshots (:class:`Tab`) until closed."""
         target = self.call("Target.createTarget", {"url": "about:blank"})["targetId"]
         session = self.call("Target.attachToTarget", {"targetId": target, "flatten": True})["sessionId"]
         for domain in ("Page", "Runtime", "Log"):
             self.call(f"{domain}.enable", session=session)
+        self.call("Emulation.setDeviceMetricsOverride", {"width": width, "height": height, "deviceScaleFactor": 1,
+                                                         "mobile": False}, session=session)
         self._events.clear()
-        run = PageRun()
+        tab = Tab(self, target, session, PageRun())
         self.call("Page.navigate", {"url": url}, session=session)
-        self._watch(run, session, until="Page.loadEventFired", seconds=30)
-        self._watch(run, session, until=None, seconds=settle_s)
-        shown = self.call("Runtime.evaluate", {"expression": EXPAND, "returnByValue": True}, session=session)
-        page = json.loads(shown.get("result", {}).get("value") or "{}")
-        run.rows, run.text = int(page.get("rows", 0)), str(page.get("text", ""))
-        self._watch(run, session, until=None, seconds=settle_s)
-        self.call("Target.closeTarget", {"targetId": target})
-        return run
+        self._watch(tab.run, session, until="Page.loadEventFired", seconds=30)
+        self._watch(tab.run, session, until=None, seconds=settle_s)
+        if expand:
+            page = json.loads(tab.evaluate(EXPAND) or "{}")
+            tab.run.rows, tab.run.text = int(page.get("rows", 0)), str(page.get("text", ""))
+            self._watch(tab.run, session, until=None, seconds=settle_s)
+        return tab
+
+    def watch(self, run: PageRun, session: str, *, until: str | None, seconds: float) -> None:
+        """Record what the page does for ``seconds`` (or until the event ``until``)."""
+        self._watch(run, session, until=until, seconds=seconds)
 
     def _watch(self, run: PageRun, session: str, *, until: str | None, seconds: float) -> None:
         deadline = time.monotonic() + seconds
@@ -169,3 +185,37 @@ class Browser:
                 return
             if time.monotonic() > deadline:
                 return
+
+
+@dataclass
+class Tab:
+    """An open tab: evaluate scripts in it (awaiting promises), take screenshots, then close it."""
+
+    browser: Browser
+    target: str
+    session: str
+    run: PageRun
+
+    def evaluate(self, expression: str, *, timeout: float = 120) -> Any:
+        """The value of ``expression`` (a promise is awaited); an exception thrown by it raises here."""
+        answer = self.browser.call("Runtime.evaluate", {"expression": expression, "returnByValue": True,
+                                                        "awaitPromise": True}, session=self.session,
+                                   timeout=timeout)
+        if "exceptionDetails" in answer:
+            raise RuntimeError(f"the page's script failed: {answer['exceptionDetails']}")
+        return answer.get("result", {}).get("value")
+
+    def screenshot(self, path: Path, *, full_page: bool = False) -> Path:
+        """Save a PNG of the viewport (or of the whole page) to ``path``."""
+        params: dict[str, Any] = {"format": "png"}
+        if full_page:
+            size = self.browser.call("Page.getLayoutMetrics", session=self.session)["cssContentSize"]
+            params.update(captureBeyondViewport=True, clip={"x": 0, "y": 0, "width": size["width"],
+                                                             "height": min(size["height"], 16000), "scale": 1})
+        shot = self.browser.call("Page.captureScreenshot", params, session=self.session, timeout=60)
+        path.write_bytes(base64.b64decode(shot["data"]))
+        return path
+
+    def close(self) -> None:
+        """Close the tab."""
+        self.browser.call("Target.closeTarget", {"targetId": self.target})

@@ -14,6 +14,7 @@ import pytest
 
 from conformance.checks import ConformanceFailure
 from conformance.checks.wav import (
+    SameSoundFailure,
     file_answers_wav,
     is_pcm16_mono_wav,
     is_same_sound,
@@ -196,7 +197,7 @@ def speech() -> bytes:
 
 
 def test_same_sound_fixture_against_itself(speech: bytes) -> None:
-    assert is_same_sound(speech, speech, lossless=True, profile=PROFILE) > 0.99
+    assert is_same_sound(speech, speech, lossless=True, profile=PROFILE).correlation > 0.99
 
 
 def test_same_sound_fails_against_silence_of_the_same_length(speech: bytes) -> None:
@@ -223,7 +224,7 @@ def test_same_sound_thresholds_are_the_profile_s(speech: bytes) -> None:
     samples = np.frombuffer(speech, "<i2", count=info.frames, offset=info.data_offset).astype(np.float64)
     noisy = samples * (1 + 0.9 * np.random.default_rng(5).standard_normal(len(samples)))
     stored = wav_bytes(np.clip(np.round(noisy), -32768, 32767).astype("<i2").tobytes(), rate=info.sample_rate)
-    correlation = is_same_sound(stored, speech, lossless=False, profile=PROFILE)
+    correlation = is_same_sound(stored, speech, lossless=False, profile=PROFILE).correlation
     assert PROFILE.same_sound_min_correlation_lossy < correlation < PROFILE.same_sound_min_correlation
     lossless = failure(is_same_sound, stored, speech, lossless=True, profile=PROFILE)
     assert lossless.requirement == "WAV-SAME-SOUND" and lossless.expected.startswith("waveform >= 0.9 (lossless")
@@ -231,6 +232,9 @@ def test_same_sound_thresholds_are_the_profile_s(speech: bytes) -> None:
     refused = failure(is_same_sound, stored, speech, lossless=False, profile=stricter)
     assert refused.requirement == "WAV-SAME-SOUND"
     assert refused.expected == "waveform >= 0.9 (lossy source), envelope >= 0.995"
+    assert isinstance(refused, SameSoundFailure) and refused.reading is not None  # the report draws its numbers
+    assert refused.reading.threshold == 0.9 and refused.reading.envelope_threshold == 0.995
+    assert refused.reading.correlation == pytest.approx(correlation) and not refused.reading.passed
 
 
 def test_same_sound_of_an_mp3_upload_passes_as_lossy() -> None:
@@ -238,7 +242,8 @@ def test_same_sound_of_an_mp3_upload_passes_as_lossy() -> None:
     decoded = decode(mp3, rate=44100)
     stored = wav_bytes(pcm16(decoded.samples), rate=44100)  # what a target stores: PCM16 mono at the source rate
     is_pcm16_mono_wav(stored)
-    assert is_same_sound(stored, mp3, lossless=False, profile=PROFILE) >= PROFILE.same_sound_min_correlation_lossy
+    reading = is_same_sound(stored, mp3, lossless=False, profile=PROFILE)
+    assert reading.correlation >= PROFILE.same_sound_min_correlation_lossy
 
 
 def test_same_sound_fails_when_the_wav_cannot_be_decoded(speech: bytes) -> None:

@@ -30,6 +30,7 @@ class Item:
 
     def __init__(self, *marks: SimpleNamespace) -> None:
         self.marks = marks
+        self.stash = pytest.Stash()  # where a WAV row's audio keeps what it heard (none here)
 
     def iter_markers(self, name: str) -> list[SimpleNamespace]:
         return [m for m in self.marks if m.name == name]
@@ -41,7 +42,8 @@ def described(failure: BaseException, *marks: SimpleNamespace) -> pytest.TestRep
 
     call = pytest.CallInfo.from_call(raise_it, when="call")
     report = pytest.TestReport("t.py::t", ("t.py", 1, "t"), {}, "failed", str(failure), "call")
-    state: Any = SimpleNamespace(redactor=Redactor([SECRET]), transcript=Transcript())
+    state: Any = SimpleNamespace(redactor=Redactor([SECRET]), transcript=Transcript(), waivers={},
+                                 settings=SimpleNamespace(profile=SimpleNamespace(strict_should=False)))
     reporting.describe(state, Item(*marks), call, report)  # type: ignore[arg-type]
     return report
 
@@ -98,3 +100,9 @@ def test_the_facts_markers_reach_the_result_row_merged_closest_first() -> None:
     row = reporting.result_row(SimpleNamespace(redactor=Redactor()), report)  # type: ignore[arg-type]
     assert row["facts"] == {"actor": "outsider", "operation": "get_file", "target": "foreign_space"}
     assert row["reason"] == report.reason and row["outcome"] == "failed"
+
+
+def test_a_failed_should_shows_as_a_warning_in_the_report_rows() -> None:
+    failure = ConformanceFailure("AUTH-CHALLENGE", "no challenge", received="no header", expected="Bearer")
+    report = described(failure, mark("requirement", "AUTH-CHALLENGE"))
+    assert report.kind == "fail" and report.shown_outcome == "warn"  # type: ignore[attr-defined]
