@@ -25,9 +25,13 @@ ACTORS = ("primary", "outsider")
 SPACES = ("primary", "org", "foreign", "foreign_org")
 TOP_LEVEL_KEYS = ("base_url", "timeout", "budget", "seed", "actors", "spaces", "profile", "openapi", "retries",
                   "retry_after_cap", "rate_limit", "read_only", "deadline", "allow_insecure_http",
-                  "max_response_bytes", "media")
+                  "max_response_bytes", "media", "previews")
 ENV_PREFIX = "CONFORMANCE_"
 MIN_RESPONSE_BYTES, MAX_RESPONSE_BYTES = 1024, 1 << 40  # max_response_bytes: an error body must fit; a sane cap
+PREVIEWS = ("samples", "failures", "none")
+"""What report.html lets a person hear and see (``conformance/report_listen.py``): every failed WAV verdict and one
+passing sample per media family (``samples``, the default), the failures only, or nothing (a self-test reads
+verdicts, not reports: ``conformance/selftest.py`` runs with ``none``)."""
 DEFAULT_DEADLINES = {"quick": 600.0, "nightly": 4 * 3600.0}
 """How long a run may take unless ``deadline`` says otherwise: a quick run is for pull requests (10 minutes), a
 nightly one digs (4 hours). At the deadline every check not yet run is reported as undecided."""
@@ -97,6 +101,7 @@ class Settings:
     allow_insecure_http: bool = False  # a token may travel over plain http to a host outside the loopback range
     max_response_bytes: int | None = None  # the largest answer accepted; None: derived per answer (transport.py)
     media_dirs: tuple[Path, ...] = ()  # [media] dirs and --media: the user's recordings (conformance/user_media.py)
+    previews: str = "samples"  # what report.html plays and pictures: samples, failures or none (PREVIEWS)
 
 
     def secrets(self) -> tuple[str, ...]:
@@ -176,7 +181,7 @@ def _from_env(env: Mapping[str, str]) -> dict[str, Any]:
     simple = {"BASE_URL": "base_url", "TIMEOUT": "timeout", "BUDGET": "budget", "SEED": "seed", "OPENAPI": "openapi",
               "RETRIES": "retries", "RETRY_AFTER_CAP": "retry_after_cap", "RATE_LIMIT": "rate_limit",
               "DEADLINE": "deadline", "ALLOW_INSECURE_HTTP": "allow_insecure_http",
-              "MAX_RESPONSE_BYTES": "max_response_bytes"}
+              "MAX_RESPONSE_BYTES": "max_response_bytes", "PREVIEWS": "previews"}
     if (value := env.get(ENV_PREFIX + "MEDIA_DIRS")) is not None:  # a TOML array, or one directory
         dirs = _env_scalar(value) if value.lstrip().startswith("[") else [value]
         data["media"] = {"dirs": dirs}
@@ -255,6 +260,9 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
     if deadline <= 0:
         raise ConfigError(f"'deadline' must be a positive number of seconds, got {deadline:g}")
     rate_limit = _bounded(data, "rate_limit", 0.0, upper=10_000)
+    previews = data.get("previews", "samples")
+    if previews not in PREVIEWS:
+        raise ConfigError(f"'previews' must be one of {', '.join(PREVIEWS)}, got {previews!r}")
     actors = {name: _actor(name, value) for name, value in _table(data, "actors", ACTORS).items()}
     spaces = {name: _space(name, value) for name, value in _table(data, "spaces", SPACES).items()}
     existing = _existing_audios(_table(data, "read_only", ("audios",)), spaces)
@@ -270,6 +278,7 @@ def _validated(data: dict[str, Any], source: str) -> Settings:
         openapi=openapi, retries=retries,
         retry_after_cap=retry_after_cap, rate_limit=rate_limit, existing_audios=existing, deadline=deadline,
         allow_insecure_http=allow_insecure_http, max_response_bytes=max_response_bytes, media_dirs=media_dirs,
+        previews=previews,
     )
 
 

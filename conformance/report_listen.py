@@ -40,11 +40,12 @@ def attach(state: RunState, item: pytest.Item, report: pytest.TestReport, failur
     """Give a WAV row its players and picture (an html extra of ``report.extras``, which pytest-html shows), if it
     is one that shows them."""
     listening = item.stash.get(LISTENING_KEY, None)
-    if listening is None or report.when != "call":
+    previews = state.settings.previews
+    if listening is None or report.when != "call" or previews == "none":
         return
     why = wanted(listening, str(getattr(report, "kind", "")), getattr(report, "failed_requirement", None),
                  list(getattr(report, "requirements", [])))
-    if why is None:
+    if why is None or (why == "sample" and previews == "failures"):
         return
     reading = failure.reading if isinstance(failure, SameSoundFailure) else listening.reading
     caption = [state.redactor(line) for line in _caption(listening, why, failure, reading)]

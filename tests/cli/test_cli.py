@@ -23,12 +23,19 @@ pytestmark = pytest.mark.xdist_group("cli-embedded-run")  # its module-scoped ru
 RUN_BOUND_S = 300  # a hang guard, not a timing assertion
 
 
+QUIET = {"CONFORMANCE_PREVIEWS": "none"}
+"""Runs that judge verdicts, not what report.html plays, leave the players and pictures out (seconds per run); the
+README's own command (``embedded_run``) and ``test_report_browser.py`` keep them."""
+
+
 def conformance(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
                 timeout: float = RUN_BOUND_S) -> subprocess.CompletedProcess[str]:
-    """Run ``conformance ARGS`` as a user would (through the package's entry point)."""
+    """Run ``conformance ARGS`` as a user would (through the package's entry point), without report previews
+    unless ``env`` asks for them."""
     clean = {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
     return subprocess.run([sys.executable, "-c", "from conformance.cli import main; raise SystemExit(main())", *args],
-                          capture_output=True, text=True, env={**clean, **(env or {})}, cwd=cwd, timeout=timeout)
+                          capture_output=True, text=True, env={**clean, **QUIET, **(env or {})}, cwd=cwd,
+                          timeout=timeout)
 
 
 def one_clear_line(stderr: str) -> str:
@@ -50,7 +57,7 @@ def hand_started(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedS
 def embedded_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
     """The README's first command, minus the install: ``conformance run`` with no target."""
     reports = tmp_path_factory.mktemp("embedded") / "reports"
-    return conformance("run", "--reports", str(reports)), reports
+    return conformance("run", "--reports", str(reports), env={"CONFORMANCE_PREVIEWS": "samples"}), reports
 
 
 def test_unreachable_target_exits_2_with_one_line() -> None:

@@ -376,6 +376,18 @@ def test_bad_resilience_values(tmp_path: Path, text: str, key: str) -> None:
     assert key in config_error(tmp_path, text + "\n")
 
 
+def test_previews_default_to_samples_and_take_the_environment(tmp_path: Path) -> None:
+    assert load_settings(env={}).previews == "samples"
+    path = write(tmp_path, 'previews = "failures"\n')
+    assert load_settings(path, env={}).previews == "failures"
+    assert load_settings(path, env={"CONFORMANCE_PREVIEWS": "none"}).previews == "none"
+
+
+@pytest.mark.parametrize("text", ['previews = "all"', "previews = true", 'previews = ""'])
+def test_bad_previews_are_one_sentence(tmp_path: Path, text: str) -> None:
+    assert "'previews' must be one of samples, failures, none" in config_error(tmp_path, text + "\n")
+
+
 def test_read_only_audios_are_read(tmp_path: Path) -> None:
     text = MINIMAL_TARGET + '[read_only]\naudios = [{space = "primary", handle = "a-1", media = "speech-wav"},' \
                             ' {handle = "b-2"}]\n'

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from types import SimpleNamespace
 
 import pytest
 
 from conformance.checks.wav import SameSoundFailure, SameSoundReading
+from conformance.config import load_settings
 from conformance.listening import LISTENING_KEY, Listening, family_samples
 from conformance.manifest import load_manifest
 from conformance.media.compare import Similarity
@@ -38,12 +40,27 @@ def test_one_sample_per_container_in_corpus_order() -> None:
     assert "wav-pcm16-16k-mono" in samples and "wav-pcm24-44k-mono" not in samples
 
 
-def _row(heard: Listening, kind: str = "fail") -> tuple[SimpleNamespace, SimpleNamespace, SimpleNamespace]:
+def _row(heard: Listening, kind: str = "fail",
+         previews: str = "samples") -> tuple[SimpleNamespace, SimpleNamespace, SimpleNamespace]:
     item = SimpleNamespace(stash=pytest.Stash())
     item.stash[LISTENING_KEY] = heard
-    report = SimpleNamespace(when="call", kind=kind, failed_requirement="WAV-SAME-SOUND",
+    report = SimpleNamespace(when="call", kind=kind, failed_requirement="WAV-SAME-SOUND" if kind == "fail" else None,
                              requirements=["WAV-SAME-SOUND"])
-    return SimpleNamespace(redactor=Redactor(["s3cret-token"])), item, report
+    state = SimpleNamespace(redactor=Redactor(["s3cret-token"]), settings=load_settings(env={}, overrides={}))
+    state.settings = replace(state.settings, previews=previews)
+    return state, item, report
+
+
+@pytest.mark.parametrize(("previews", "failed", "sample"), [("samples", 1, 1), ("failures", 1, 0), ("none", 0, 0)])
+def test_the_previews_setting_chooses_which_rows_are_shown(previews: str, failed: int, sample: int) -> None:
+    returned = wav_bytes(b"\0\0" * 16000, rate=16000)
+    state, item, report = _row(listening(returned=returned), previews=previews)
+    attach(state, item, report, SameSoundFailure("WAV-SAME-SOUND", "t", received="r", expected="e",  # type: ignore[arg-type]
+                                                 reading=READING))
+    assert len(getattr(report, "extras", [])) == failed
+    state, item, report = _row(listening(returned=returned, sample=True, reading=READING), "pass", previews)
+    attach(state, item, report, None)  # type: ignore[arg-type]
+    assert len(getattr(report, "extras", [])) == sample
 
 
 def test_a_failed_row_gets_an_html_extra_with_two_players_and_the_oracle_s_numbers() -> None:
