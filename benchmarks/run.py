@@ -497,6 +497,24 @@ def figure_versus_st(tmp: Path) -> list[Figure]:
                    "×", "≥ 1×", ratio >= 1, detail)]
 
 
+# -- i. report.html's size with its players and pictures (issue 18) ----------------------------------------------
+def figure_report_size(tmp: Path) -> list[Figure]:
+    """``benchmarks/report_size.py``: whole runs, correct and with a WAV fault in every media family."""
+    from benchmarks.report_size import BUDGET_BYTES, measure
+
+    say("i. report.html size: correct, silent-wav, wav-stereo (whole runs) ...")
+    measured = measure(tmp / "i")
+    figures = []
+    for name, run in measured["runs"].items():
+        mib = run["report_bytes"] / 2**20
+        say(f"   {name}: {mib:.2f} MiB, {run['previews']} previews (+{run['linked_to_an_earlier_row']} linked), "
+            f"{run['failed_wav_rows']} failed WAV rows, {run['run_s']} s")
+        figures.append(Figure(f"i.{name}", f"report.html, {name} ({run['previews']} previews, "
+                              f"{run['failed_wav_rows']} failed WAV rows)", mib, "MiB", "≤ 5 MiB",
+                              run["report_bytes"] <= BUDGET_BYTES, run))
+    return figures
+
+
 # -- output -------------------------------------------------------------------------------------------------------
 def table(figures: list[Figure]) -> str:
     rows = ["| Figure | Value | Goal | Met? |", "|---|---|---|---|"]
@@ -529,12 +547,12 @@ def write_outputs(figures: list[Figure], started: datetime, seconds: float, part
 
 
 FIGURES = {"a": figure_run, "b": figure_conversion, "c": figure_memory, "d": figure_properties, "e": figure_hostile,
-           "f": figure_distance, "g": figure_nightly, "h": figure_versus_st}
+           "f": figure_distance, "g": figure_nightly, "h": figure_versus_st, "i": figure_report_size}
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a to h); writes nothing")
+    parser.add_argument("--only", default="", metavar="a,b", help="only these figures (a to i); writes nothing")
     parser.add_argument("--update", action="store_true",
                         help="with --only: replace those figures' rows in results.json and the tables, keeping the "
                              "others' (each row keeps the date it was measured)")
