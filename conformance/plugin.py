@@ -163,13 +163,15 @@ def pytest_configure_node(node: Any) -> None:
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_testnodedown(node: Any, error: Any) -> None:
-    """pytest-xdist, on the controller: collect what a finished worker learned (leaks, processing times)."""
+    """pytest-xdist, on the controller: collect what a finished worker learned (leaks, processing times, and
+    whether the user's selection left checks out: only workers collect, so only they see the deselection)."""
     state = node.config.stash.get(STATE_KEY, None)
     output = getattr(node, "workeroutput", {}).get(WORKER_INPUT) if state is not None else None
     if output:
         state.leak_rows += output.get("leaks", [])
         state.waits += output.get("waits", [])
         state.stats.merge(output.get("stats", {}))
+        state.partial = state.partial or bool(output.get("partial"))  # workers collect, so workers deselect
 
 
 class ResultRecorder:
@@ -312,7 +314,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         workeroutput = getattr(session.config, "workeroutput", None)
         if workeroutput is not None:
             workeroutput[WORKER_INPUT] = {"leaks": state.leak_rows, "waits": state.waits,
-                                          "stats": state.stats.as_dict()}
+                                          "stats": state.stats.as_dict(), "partial": state.partial}
         else:
             summary.write_certification(state, exitstatus)
     finally:

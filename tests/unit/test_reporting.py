@@ -43,7 +43,8 @@ def described(failure: BaseException, *marks: SimpleNamespace) -> pytest.TestRep
     call = pytest.CallInfo.from_call(raise_it, when="call")
     report = pytest.TestReport("t.py::t", ("t.py", 1, "t"), {}, "failed", str(failure), "call")
     state: Any = SimpleNamespace(redactor=Redactor([SECRET]), transcript=Transcript(), waivers={},
-                                 settings=SimpleNamespace(profile=SimpleNamespace(strict_should=False)))
+                                 settings=SimpleNamespace(profile=SimpleNamespace(strict_should=False),
+                                                          previews="samples"))
     reporting.describe(state, Item(*marks), call, report)  # type: ignore[arg-type]
     return report
 
