@@ -276,6 +276,14 @@ class _GuardedBody(httpx.SyncByteStream):
 
 
 # --- the transport -------------------------------------------------------------------------------------------
+KEEPALIVE_EXPIRY_S = 2.0
+"""An idle connection is not reused after this long. Servers close idle keep-alive connections after their own
+timeout (uvicorn and Node 5 s, nginx 75 s, load balancers 60 s); a request sent while the server's close is still
+on its way arrives on a dead connection and fails with "Server disconnected", and a POST is rightly never retried.
+At the old 5 s, equal to uvicorn's, that race cost whole areas of a run 100 ms away (benchmarks/README.md, f);
+well under every common server timeout, it cannot happen. The price is a new connection after 2 s of silence."""
+
+
 class GuardedTransport(httpx.BaseTransport):
     """HTTP to one origin only, redirects followed within it, every body bounded, every exchange on a deadline.
     ``max_redirects`` 0 follows none and leaves a redirect to the caller, unjudged (the reachability probe)."""
@@ -288,7 +296,8 @@ class GuardedTransport(httpx.BaseTransport):
         self._allow_insecure_http = allow_insecure_http
         self._max_redirects = max_redirects
         self._pool = httpcore.ConnectionPool(ssl_context=tls_context(), network_backend=_DeadlineBackend(),
-                                             max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+                                             max_connections=100, max_keepalive_connections=20,
+                                             keepalive_expiry=KEEPALIVE_EXPIRY_S)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         """Send ``request`` (and any redirect within the origin) and return the answer with its guarded body."""

@@ -289,3 +289,47 @@ def test_a_targets_own_definition_is_read_bounded_too() -> None:
         settings = load_settings(env={"CONFORMANCE_OPENAPI": f"{target.url}/openapi.yaml"})
         with pytest.raises(DefinitionError, match="cannot be read"):
             read_definition(settings)
+
+
+def test_an_idle_connection_is_not_reused_past_the_keepalive_expiry() -> None:
+    """Servers drop idle keep-alive connections after their own timeout (uvicorn: 5 s); reusing one races the
+    server's close and a POST then fails with "Server disconnected". Within the expiry the connection is reused;
+    after it, a new one is opened (``transport.KEEPALIVE_EXPIRY_S``)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from conformance.transport import KEEPALIVE_EXPIRY_S, GuardedTransport
+
+    assert KEEPALIVE_EXPIRY_S < 5.0, "at or above the shortest common server keep-alive (uvicorn, Node: 5 s)"
+    opened: list[int] = []
+
+    class KeepAlive(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def setup(self) -> None:
+            opened.append(1)
+            super().setup()
+
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            self.send_response(200)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), KeepAlive)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with httpx.Client(transport=GuardedTransport(origin=base, total_s=10), timeout=5) as client:
+            client.get(base + "/a")
+            client.get(base + "/b")
+            assert len(opened) == 1  # kept alive and reused
+            time.sleep(KEEPALIVE_EXPIRY_S + 0.5)  # idle past the expiry (a wait that is the point, not a hope)
+            client.get(base + "/c")
+            assert len(opened) == 2
+    finally:
+        server.shutdown()
+        server.server_close()

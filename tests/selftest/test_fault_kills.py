@@ -2,15 +2,13 @@
 
 Where each part runs (``README.md``, "The project's tests"):
 
-- **``tox`` (``.ci/run``)**: the correct server plus the catalogue's first fault of each family (the prefix of
-  its first requirement id: AUTH, ACCESS, MEDIA, WAV, LIST, ...) and the faults a test below needs by name, in
-  one self-test run; and, for every shipped profile variant, the reference server playing it with one planted
-  fault of the family that variant bears on (``tests/selftest/test_variant_kills.py``).
+- **``tox`` (``.ci/run``)**: ``conformance selftest`` itself over the correct server and ``hang-file`` (the command's
+  progress, reports and control, and a hanging endpoint), whole runs; the catalogue's first fault of each family
+  and one fault per shipped variant are killed in runs of their area's checks (``test_selected_kills.py``).
 - **``tox -e selftest``** (``--tier=full``) and the project's nightly (``docs/ci/project-nightly.yml``): every
-  fault of the catalogue in that self-test run.
+  fault of the catalogue in one self-test of whole runs, each asserted below as its own test id.
 
-One self-test run feeds the per-fault assertions, so each fault shows up as its own test id. The catalogue is read
-the same way the command reads it.
+The catalogue is read the same way the command reads it.
 """
 
 from __future__ import annotations
@@ -46,12 +44,8 @@ def ci_faults(faults: list[Fault]) -> list[Fault]:
 
 
 def chosen_faults(config: pytest.Config) -> list[Fault]:
-    return FAULTS if config.getoption("tier") == "full" else ci_faults(FAULTS)
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "fault" in metafunc.fixturenames:
-        metafunc.parametrize("fault", chosen_faults(metafunc.config), ids=lambda f: f.name)
+    """The faults the self-test run of this module plants: the catalogue in the full tier, else ``NEEDED``."""
+    return FAULTS if config.getoption("tier") == "full" else [f for f in FAULTS if f.name in NEEDED]
 
 
 @pytest.fixture(scope="module")
@@ -97,8 +91,10 @@ def test_correct_server_has_zero_false_failures(matrix: tuple[subprocess.Complet
     assert control["exit_code"] == 0 and control["failed_requirements"] == [], control
 
 
+@pytest.mark.nightly  # the ci tier kills each family's first fault in a run of its area: test_selected_kills.py
+@pytest.mark.parametrize("fault", FAULTS, ids=lambda f: f.name)
 def test_fault_is_killed_by_its_own_requirement(matrix: tuple[subprocess.CompletedProcess[str], dict, Path],
-                                                fault) -> None:  # noqa: ANN001 - a selftest.Fault
+                                                fault: Fault) -> None:
     run = _run(matrix[1], fault.name)
     assert run["exit_code"] == 1, run
     assert set(run["failed_requirements"]) & set(fault.requirements), (
