@@ -71,7 +71,7 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fault", ["silent-wav", "wav-stereo"])
+@pytest.mark.parametrize("fault", ["silent-wav", pytest.param("wav-stereo", marks=pytest.mark.nightly)])
 def test_every_wav_failure_plays_and_shows_in_a_real_browser(fault: str, browser: Browser, tmp_path: Path) -> None:
     reports = tmp_path / "reports"
     run = conformance("run", "--reference-fault", fault, "--reports", str(reports), *WAV_SCENARIOS)

@@ -18,6 +18,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.nightly  # a fresh environment installing every dependency: ~60 s, in the full tier (tox -e selftest)
 @pytest.mark.slow
 def test_the_installed_wheel_certifies_the_embedded_reference_from_an_empty_directory(tmp_path: Path) -> None:
     source = tmp_path / "source"  # a copy: building in the checkout would leave build/ and egg-info behind

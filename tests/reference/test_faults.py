@@ -299,6 +299,7 @@ def probe_bearer_scheme_lenient(ref, media, helpers):
     assert httpx.get(f"{ref.base_url}/user", headers={"Authorization": "Basic eDp5"}).status_code == 401
 
 
+pytestmark = pytest.mark.xdist_group("fault-servers")  # the module's servers start once, on one worker
 PROBES = {name: globals()["probe_" + name.replace("-", "_")] for name in faults.NAMES}
 
 
