@@ -20,6 +20,8 @@ import pytest
 
 from fixtures import recordings
 
+pytestmark = pytest.mark.xdist_group("user-media-run")  # its module-scoped run, once, on one worker
+
 RUN_BOUND_S = 600  # a hang guard, not a timing assertion
 UPLOAD_CHECKS = ("test_upload.py::test_create_answers_201", "test_upload.py::test_duration_matches_media",
                  "test_upload.py::test_sample_rate_matches_media", "test_details.py::test_details_answer_the_audio",
