@@ -103,15 +103,8 @@ def server(workdir: Path) -> Iterator[Server]:
 
 
 def run_suite(reports: Path, *args: str) -> tuple[float, str]:
-    """Wall time and output of ``conformance run --budget quick --reports DIR ARGS``; fails unless it conforms."""
-    command = [str(CONFORMANCE), "run", "--budget", "quick", "--reports", str(reports), *args]
-    started = time.perf_counter()
-    done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=1800)
-    wall = time.perf_counter() - started
-    verdict = (done.stdout.strip().splitlines() or [""])[-1]
-    if done.returncode != 0 or not verdict.startswith(("CONFORMS", "PARTIAL")):  # PARTIAL: a -k selection
-        raise RuntimeError(f"{' '.join(command[1:])} exited {done.returncode}: {verdict} {done.stderr[-2000:]}"
-                           f"{failed_checks(reports)}")
+    """Wall time and verdict of ``conformance run --budget quick --reports DIR ARGS``; fails unless it conforms."""
+    wall, verdict, _ = run_suite_output(reports, *args)
     return wall, verdict
 
 
@@ -420,7 +413,8 @@ def figure_distance(tmp: Path) -> list[Figure]:
 
 
 def run_suite_output(reports: Path, *args: str, budget: str = "quick") -> tuple[float, str, str]:
-    """As :func:`run_suite`, also returning the run's whole output (the concurrency line)."""
+    """Wall time, verdict and whole output (the concurrency line) of ``conformance run --budget BUDGET --reports
+    DIR ARGS``; fails unless it conforms (``PARTIAL``, all passed, for a ``-k`` selection)."""
     command = [str(CONFORMANCE), "run", "--budget", budget, "--reports", str(reports), *args]
     started = time.perf_counter()
     done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=3600)
