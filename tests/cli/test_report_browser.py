@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.hostile.browser import Browser, chromium
+from tests.hostile.browser import Browser, launched
 
 REPORT_BUDGET = 5 * 1024 * 1024
 KEPT = Path(__file__).resolve().parents[2] / "reports"  # the checkout's reports/, which CI uploads
@@ -60,14 +60,8 @@ def conformance(*args: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    executable = chromium()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    running = Browser(executable, tmp_path_factory.mktemp("chromium"))
-    yield running
-    running.close()
+    with launched(tmp_path_factory.mktemp("chromium")) as running:
+        yield running
 
 
 @pytest.mark.slow

@@ -16,6 +16,8 @@ import select
 import shutil
 import subprocess
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,23 @@ def chromium() -> str | None:
     """The Chromium executable, if installed (``.ci/run`` installs it)."""
     return shutil.which("chromium") or shutil.which("chromium-browser") or (
         "/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+
+
+@contextmanager
+def launched(directory: Path) -> Iterator[Browser]:
+    """Headless Chromium for a test module: required in CI (``.ci/run`` installs it), else the test is skipped."""
+    import pytest
+
+    executable = chromium()
+    if executable is None:
+        if os.environ.get("CI"):
+            pytest.fail("chromium is not installed; .ci/run installs it")
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    running = Browser(executable, directory)
+    try:
+        yield running
+    finally:
+        running.close()
 
 
 @dataclass

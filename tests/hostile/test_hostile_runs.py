@@ -14,7 +14,6 @@ server, so the module costs a few minutes on 2 cores. The whole quick run per be
 from __future__ import annotations
 
 import json
-import os
 import tomllib
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from conformance.target import EmbeddedServer, embedded_reference
-from tests.hostile.browser import Browser, chromium
+from tests.hostile.browser import Browser, launched
 from tests.hostile.kit import (
     BEHAVIOURS,
     Catcher,
@@ -82,14 +81,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedServ
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     """Headless Chromium (required in CI: ``.ci/run`` installs it)."""
-    executable = chromium()
-    if executable is None:
-        if os.environ.get("CI"):
-            pytest.fail("chromium is not installed; .ci/run installs it")
-        pytest.skip("chromium is not installed (apt-get install chromium)")
-    running = Browser(executable, tmp_path_factory.mktemp("chromium"))
-    yield running
-    running.close()
+    with launched(tmp_path_factory.mktemp("chromium")) as running:
+        yield running
 
 
 @dataclass
