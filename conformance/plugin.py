@@ -293,6 +293,15 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
             raise RunDeadline(f"the run's deadline of {state.settings.deadline:g} s has passed; not started")
 
 
+@pytest.hookimpl(tryfirst=True, specname="pytest_runtest_makereport")
+def pytest_runtest_makereport_short(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """A check's failure, or a target that left it undecided, is reported by its sentence, not by pytest's
+    traceback (``reporting.short_report``); everything else goes on to pytest's own report."""
+    if item.config.stash.get(STATE_KEY, None) is None:
+        return None
+    return reporting.short_report(item, call)
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
     """Attach what the phase decided to its report and scrub secrets from everything it carries."""

@@ -24,6 +24,7 @@ from conformance.report_glance import glance_outcome
 from conformance.run_state import RunState
 
 REASON_LIMIT = 500
+SCENARIOS = Path(__file__).resolve().parent / "scenarios"
 
 
 def requirement_ids(item: pytest.Item) -> list[str]:
@@ -52,6 +53,34 @@ def outcome_of_call(report: pytest.TestReport, failure: BaseException | None, de
     if isinstance(failure, TargetError | httpx.TransportError):
         return Outcome.UNDECIDED
     return Outcome.ERROR
+
+
+TARGET_BLAMED = (ConformanceFailure, TargetError, httpx.TransportError)
+"""What ends a phase with the target's failure or an undecided check, never a bug of the suite."""
+
+
+def short_report(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport | None:
+    """The report of a phase that a check failed or the target left undecided, with its sentence and the check's
+    location as the failure text, built without pytest's own traceback (``None`` for anything else, which keeps
+    pytest's full traceback: a suite error is where a traceback helps).
+
+    pytest formats a failure by parsing, for every frame, the whole source file around it: ~40 ms a failure,
+    which made a run against a target that stopped answering spend most of its time writing tracebacks nobody
+    reads (``benchmarks/README.md``, figure j). A check's failure names its requirement, its check and where
+    it was decided, which is what a reader of the report needs; the traceback below it was the suite's plumbing.
+    """
+    excinfo = call.excinfo
+    if excinfo is None or call.when == "collect" or not isinstance(excinfo.value, TARGET_BLAMED):
+        return None
+    failure = excinfo.value
+    if isinstance(failure, ConformanceFailure):  # as ``describe`` writes it
+        text = f"{failure}\n{checked_by(failure, excinfo)}"
+    else:
+        text = f"{excinfo.exconly()}\nRaised in {_raised_in(excinfo, within=SCENARIOS)}"
+    sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
+    return pytest.TestReport(item.nodeid, item.location, dict.fromkeys(item.keywords, 1), "failed",
+                             text, call.when, sections, call.duration, call.start,
+                             call.stop, user_properties=item.user_properties)
 
 
 def describe(state: RunState, item: pytest.Item, call: pytest.CallInfo[None], report: pytest.TestReport) -> None:
@@ -118,8 +147,11 @@ def checked_by(failure: ConformanceFailure, excinfo: pytest.ExceptionInfo[BaseEx
     return f"Raised in {entry.name} ({Path(str(entry.path)).name}:{entry.lineno + 1})"
 
 
-def _raised_in(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
-    entry = excinfo.traceback[-1]
+def _raised_in(excinfo: pytest.ExceptionInfo[BaseException], within: Path | None = None) -> str:
+    """The innermost frame (``within`` a directory: the innermost frame there, when there is one)."""
+    entries = [e for e in excinfo.traceback if within is None or within in Path(str(e.path)).parents] \
+        or excinfo.traceback
+    entry = entries[-1]
     return f"{entry.name} in {Path(str(entry.path)).name}:{entry.lineno + 1}"
 
 

@@ -37,6 +37,9 @@ from conformance.properties import strategies
 from conformance.transport import GuardedTransport, RefusedToSend
 
 DEFINITION = "spec/audio-api.openapi.yaml"
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""PyYAML's safe loader on libyaml: the same documents, ~10× faster than the pure-Python one (every run reads
+the definition)."""
 
 
 class DefinitionError(Exception):
@@ -79,7 +82,7 @@ def read_definition(settings: Settings) -> dict[str, Any]:
                 text = response.text
         else:
             text = Path(source).read_text(encoding="utf-8")
-        data = yaml.safe_load(text)
+        data = yaml.load(text, Loader=SAFE_LOADER)  # noqa: S506 - a safe loader, libyaml's when it is there
     except (OSError, httpx.HTTPError, yaml.YAMLError, ConformanceFailure, RefusedToSend) as exc:
         raise DefinitionError(f"the OpenAPI definition {source or DEFINITION} cannot be read: {exc}") from None
     if not isinstance(data, dict) or "paths" not in data:

@@ -10,10 +10,12 @@ from __future__ import annotations
 from types import SimpleNamespace
 from typing import Any
 
+import httpx
 import pytest
 
 from conformance import reporting
 from conformance.checks import ConformanceFailure
+from conformance.http_stack import TargetError
 from conformance.redaction import Redactor
 from conformance.transcript import Transcript
 
@@ -107,3 +109,46 @@ def test_a_failed_should_shows_as_a_warning_in_the_report_rows() -> None:
     failure = ConformanceFailure("AUTH-CHALLENGE", "no challenge", received="no header", expected="Bearer")
     report = described(failure, mark("requirement", "AUTH-CHALLENGE"))
     assert report.kind == "fail" and report.shown_outcome == "warn"  # type: ignore[attr-defined]
+
+
+class Phase:
+    """Just what ``short_report`` reads of a pytest item besides its markers."""
+
+    nodeid = "test_file.py::test_file_is_same_sound[wav]"
+    location = ("test_file.py", 53, "test_file_is_same_sound[wav]")
+    keywords = {"test_file_is_same_sound[wav]": 1}
+    _report_sections = [("call", "stdout", "printed")]
+    user_properties: list[tuple[str, object]] = []
+
+
+def raised(failure: BaseException) -> pytest.CallInfo[None]:
+    def check_the_file() -> None:
+        raise failure
+
+    return pytest.CallInfo.from_call(check_the_file, when="call")
+
+
+@pytest.mark.parametrize("failure", [
+    ConformanceFailure("WAV-RATE", "the stored rate differs", received="8000", expected="16000",
+                       check="stored_rate_matches", location="wav.py:40"),
+    TargetError("GET http://127.0.0.1:9/v1/spaces/alice/main/audios/a/file did not answer within 2 s"),
+    httpx.ReadError("connection reset"),
+], ids=["check-failure", "target-error", "transport-error"])
+def test_the_target_s_failure_is_reported_by_its_sentence_and_where_not_a_traceback(failure: BaseException) -> None:
+    """pytest's own traceback of a failure parses the source of every frame (~40 ms a failure); a check's failure
+    or an unanswered request is the target's, and its sentence says all a reader needs."""
+    report = reporting.short_report(Phase(), raised(failure))  # type: ignore[arg-type]
+    assert report is not None and report.failed and report.when == "call"
+    assert report.nodeid == Phase.nodeid and report.location == Phase.location
+    text = str(report.longrepr)
+    assert str(failure) in text and "Traceback" not in text and len(text.splitlines()) <= 4
+    assert text.splitlines()[-1] in ("Checked by stored_rate_matches (wav.py:40)", "Raised in check_the_file in "
+                                     f"test_reporting.py:{raised.__code__.co_firstlineno + 2}")
+    assert report.sections == [("Captured stdout call", "printed")]
+
+
+@pytest.mark.parametrize("call", [pytest.CallInfo.from_call(lambda: None, when="call"),
+                                  raised(KeyError("state"))], ids=["passed", "suite-error"])
+def test_a_pass_or_a_suite_error_keeps_pytest_s_own_report(call: pytest.CallInfo[None]) -> None:
+    """A suite error keeps its whole traceback: there it is what a maintainer needs."""
+    assert reporting.short_report(Phase(), call) is None  # type: ignore[arg-type]
