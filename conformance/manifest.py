@@ -163,10 +163,26 @@ def fixtures_dir() -> Path:
     return Path(configured) if configured else Path(__file__).resolve().parent / "corpus"
 
 
+_LOADED: dict[tuple[Path, int, int], list[MediaCase]] = {}
+"""Manifests already read and validated, by path, modification time and size: a run asks ~20 times (each scenario
+module's rows), and the rows are frozen."""
+
+
 def load_manifest(directory: Path | None = None) -> list[MediaCase]:
     """Every row of ``manifest.toml``, validated (generated rows sized for the reference profile)."""
     directory = directory or fixtures_dir()
     path = directory / "manifest.toml"
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise ManifestError(f"the fixture manifest {path} does not exist (run fixtures/generate.py)") from None
+    key = (path.resolve(), stat.st_mtime_ns, stat.st_size)
+    if key not in _LOADED:
+        _LOADED[key] = _read_manifest(directory, path)
+    return list(_LOADED[key])
+
+
+def _read_manifest(directory: Path, path: Path) -> list[MediaCase]:
     try:
         rows = tomllib.loads(path.read_text(encoding="utf-8")).get("fixture", [])
     except FileNotFoundError:

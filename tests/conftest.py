@@ -9,6 +9,7 @@ session with its path and what is wrong, so the shipped schema can never drift f
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,13 @@ TIER_HELP = ("which of the project's tests run: ci (the default, what `tox` and 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--tier", choices=("ci", "full"), default="ci", help=TIER_HELP)
+
+
+def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
+    """``-n auto``: one worker more than cores. A worker's test is mostly a ``conformance run`` subprocess that
+    waits part of the time (asynchronous processing delays, timeouts planted on purpose, the latency front), and
+    on two cores two workers left a quarter of the CPU idle (``README.md``, "The project's tests")."""
+    return (os.cpu_count() or 1) + 1
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from conformance.target import EmbeddedServer, embedded_reference
+from tests.cli.test_cli import QUIET
 
 FOREIGN = '''
 import pytest
@@ -35,7 +36,8 @@ def test_without_requirement_marker():
 
 
 def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    """A clean environment, without report previews: these runs judge verdicts (``test_cli.QUIET``)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}, **QUIET}
 
 
 def test_the_entry_point_is_installed() -> None:

@@ -22,7 +22,7 @@ import httpx
 import pytest
 
 from conformance.target import EmbeddedServer, embedded_reference
-from tests.cli.test_cli import RUN_BOUND_S, conformance, one_clear_line
+from tests.cli.test_cli import QUIET, RUN_BOUND_S, conformance, one_clear_line
 
 pytestmark = pytest.mark.xdist_group("scale-runs")  # its module-scoped runs, once, on one worker
 
@@ -49,7 +49,8 @@ def _outcomes(reports: Path) -> dict[str, str]:
 
 
 def _env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}
+    """A clean environment, without report previews: these runs judge verdicts (``test_cli.QUIET``)."""
+    return {**{k: v for k, v in os.environ.items() if not k.startswith("CONFORMANCE_")}, **QUIET}
 
 
 @pytest.fixture(scope="module")
