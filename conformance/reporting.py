@@ -73,8 +73,8 @@ def short_report(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestR
     if excinfo is None or call.when == "collect" or not isinstance(excinfo.value, TARGET_BLAMED):
         return None
     failure = excinfo.value
-    if isinstance(failure, ConformanceFailure):  # as ``describe`` writes it
-        text = f"{failure}\n{checked_by(failure, excinfo)}"
+    if isinstance(failure, ConformanceFailure):
+        text = failure_text(failure, excinfo)
     else:
         text = f"{excinfo.exconly()}\nRaised in {_raised_in(excinfo, within=SCENARIOS)}"
     sections = [(f"Captured {key} {when}", content) for when, key, content in item._report_sections]
@@ -97,7 +97,7 @@ def describe(state: RunState, item: pytest.Item, call: pytest.CallInfo[None], re
         kind.value, report.failed_requirement,  # type: ignore[attr-defined]
         strict_should=state.settings.profile.strict_should, waived=state.waivers)
     if isinstance(failure, ConformanceFailure):
-        report.longrepr = f"{failure}\n{checked_by(failure, call.excinfo)}"
+        report.longrepr = failure_text(failure, call.excinfo)
     if report.when == "call" or report.outcome != "passed":
         transcript = "\n\n".join(e.render(redact) for e in state.transcript.exchanges)
         if transcript:
@@ -134,6 +134,11 @@ def _reason(report: pytest.TestReport, failure: BaseException | None, kind: Outc
         return crash[:REASON_LIMIT]
     lines = [line for line in str(report.longrepr or "").strip().splitlines() if line.strip()]
     return lines[-1][:REASON_LIMIT] if lines else ""
+
+
+def failure_text(failure: ConformanceFailure, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
+    """A check's failure as its report shows it: the failure's own lines, then where it was decided."""
+    return f"{failure}\n{checked_by(failure, excinfo)}"
 
 
 def checked_by(failure: ConformanceFailure, excinfo: pytest.ExceptionInfo[BaseException] | None) -> str:
