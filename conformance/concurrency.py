@@ -3,7 +3,8 @@
 Across a network most of a run is waiting: a quick run is ~900 requests, one after another, so at 50 ms each the
 round trips alone cost 45 s (issue 19; ``benchmarks/latency.py`` measures it). Independent checks can wait
 together. They run in pytest-xdist workers, each with its own run id, aliases and share of ``rate_limit``
-(``plugin.py``), so no verdict depends on how many there are (``tests/cli/test_concurrency.py`` compares).
+(``plugin.py``), so no verdict depends on how many there are (``tests/cli/test_concurrency.py`` compares). What
+each worker is dealt is ``conformance/scheduling.py``: the checks that share an upload go together.
 
 The choice, made once before pytest starts:
 

@@ -28,6 +28,7 @@ from conformance import (
     reporting,
     requirements,
     rows,
+    scheduling,
     shard,
     summary,
     user_media,
@@ -159,6 +160,13 @@ def pytest_configure_node(node: Any) -> None:
     if state is not None:
         node.workerinput[WORKER_INPUT] = {"run_id": state.run_id, "embedded_config": state.embedded_config,
                                           "target_version": state.target_version, "discovered": state.discovered}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """pytest-xdist, on the controller: the checks that share an upload or a module's set-up go to one worker
+    (``conformance/scheduling.py``)."""
+    return scheduling.make_scheduler(config, log) if STATE_KEY in config.stash else None
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -101,13 +101,24 @@ SELECTED = "test_upload or test_file"
 run still fails on the planted fault, ``tests/cli/test_selection.py``)."""
 
 
+def _uploads(timing_log: Path) -> int:
+    """The ``POST …/audios`` the server has answered so far (its ``--timing-log``: a JSON line per request)."""
+    lines = timing_log.read_text(encoding="utf-8").splitlines()
+    return sum(1 for line in map(json.loads, lines) if line["method"] == "POST" and line["path"].endswith("/audios"))
+
+
 @pytest.mark.slow
 def test_at_a_distance_the_run_chooses_workers_and_says_the_same_as_one_check_at_a_time(tmp_path: Path) -> None:
-    with embedded_reference(tmp_path / "ref", faults=["wav-stereo"]) as server, \
-            LatencyFront(_upstream_port(server.config_path), rtt_ms=15).running() as front:
+    """...and sends no more uploads than one check at a time: the checks of a corpus row go to one worker with its
+    upload (``conformance/scheduling.py``), where xdist's own deal had every worker upload the rows it was dealt."""
+    log = tmp_path / "timing.jsonl"
+    with embedded_reference(tmp_path / "ref", faults=["wav-stereo"], server_args=["--timing-log", str(log)]) \
+            as server, LatencyFront(_upstream_port(server.config_path), rtt_ms=15).running() as front:
         config = _fronted(server.config_path, front, tmp_path / "target.toml")
         serial, one = _run(config, tmp_path / "serial", "--concurrency", "1", "-k", SELECTED)
+        uploads_serial = _uploads(log)
         auto, many = _run(config, tmp_path / "auto", "-k", SELECTED)
+        uploads_auto = _uploads(log) - uploads_serial
     assert "concurrency: 1 check at a time (--concurrency given)" in serial.stdout
     chosen = re.search(r"concurrency: (\d) workers \(round trip (\d+\.\d) ms", auto.stdout)
     assert chosen and int(chosen[1]) >= 2, auto.stdout[-2000:]
@@ -116,3 +127,4 @@ def test_at_a_distance_the_run_chooses_workers_and_says_the_same_as_one_check_at
     assert len(many["tests"]) == len(one["tests"]) > 20
     assert _outcomes(many) == _outcomes(one)
     assert "WAV-FORMAT" in many["failed_requirements"]
+    assert uploads_auto == uploads_serial > 20, (uploads_serial, uploads_auto)

@@ -4,11 +4,8 @@ from __future__ import annotations
 
 import ast
 import importlib
-import json
 import pkgutil
 import re
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -60,17 +57,6 @@ def test_the_scan_found_the_sources() -> None:
 def test_the_manifest_regex_agrees_with_the_toml() -> None:
     rows = tomllib.loads(MANIFEST.read_text(encoding="utf-8"))["fixture"]
     assert {row["requirement"] for row in rows} == set(MANIFEST_IDS)
-
-
-@pytest.fixture(scope="module")
-def plan(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, object]]:
-    """The real collection of a certification run (``conformance run --collect-only`` writes plan.json)."""
-    reports = tmp_path_factory.mktemp("plan")
-    result = subprocess.run([sys.executable, "-c", "from conformance.cli import main; raise SystemExit(main())",
-                             "run", "--reports", str(reports), "--collect-only", "-q"],
-                            capture_output=True, text=True, timeout=120)
-    assert (reports / "plan.json").is_file(), result.stdout[-2000:] + result.stderr[-2000:]
-    return json.loads((reports / "plan.json").read_text())
 
 
 @pytest.mark.parametrize("requirement_id", list(CATALOGUE))
