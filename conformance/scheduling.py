@@ -6,14 +6,16 @@ read by ``test_upload.py``, ``test_details.py`` and ``test_file.py``), a refusal
 (``test_rejections.attempted``), and a module's own set-up (``test_list.py`` uploads its listing, ``test_auth.py``
 its witness). Dealt one by one, every worker redid them: a quick run 50 ms away sent 1,432 requests on four workers
 against 922 on one, and took 34.7 s. Dealt by module (``--dist loadscope``), a row was still uploaded once per module
-(1,018 requests, 30.5 s), and the 197 access cells, which share nothing but the worker's session, queued on one
-worker (``benchmarks/README.md``, figure f).
+(1,018 requests, 30.5 s). Dealt as below: 940 requests, 28.1 s (``benchmarks/README.md``, figure f). Dealing the
+access cells one by one as well was no faster (30.1 s) and sent 1,109 requests: each worker made its own victims in
+every space (``scenarios/_access_support.MatrixRunner``).
 
 So a unit of work is what shares a cache, read from the test's node id alone (the controller never imports the
 scenario modules):
 
 - in :data:`BY_ROW` modules, one row: every test whose parameter id is that row's, across those modules;
-- in :data:`ALONE` modules, one test: they share only per-worker session state;
+- in :data:`ALONE` modules, one test: what they share is a cheap per-worker set-up (the property runs' token and
+  schema), and their tests are few and long;
 - in every other module, the whole module: the safe choice for a module with a module-scoped fixture, and what a
   new module gets until it says otherwise.
 
