@@ -23,7 +23,7 @@ from collections.abc import Callable
 from conformance.discover import rules
 from conformance.discover.media import padded, tone
 from conformance.discover.model import OBSERVED, Decision, Evidence, Finding
-from conformance.discover.steps import Step, _poll_until_settled
+from conformance.discover.steps import Step, poll_until_settled
 from conformance.workflow import encode_file
 
 MAX_REQUESTS_WITH_LIMITS = 400
@@ -246,7 +246,7 @@ def _stored_rate(step: Step) -> None:
         step.default(key, f"a {reference} Hz upload was not taken", (answer.evidence,))
         return
     if body.get("state") not in ("available", "notAvailable"):
-        body = _poll_until_settled(step, handle) or body
+        body = poll_until_settled(step, handle) or body
     stored = body.get("sampleRate")
     evidence = Evidence(answer.evidence.method, answer.evidence.path, answer.status, f"sampleRate: {stored}")
     if not isinstance(stored, int) or isinstance(stored, bool) or not 0 < stored <= reference:

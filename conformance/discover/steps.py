@@ -133,7 +133,7 @@ def create(step: Step) -> None:
                             "not a documented one", step.reference.processing, evidence))
         return
     for index, audio in enumerate(step.audios):
-        settled = _poll_until_settled(step, str(audio.get("handle")))
+        settled = poll_until_settled(step, str(audio.get("handle")))
         if settled is None:
             step.decide(Finding("processing", f"audio {audio.get('handle')} did not settle within "
                                 f"{step.reference.processing_timeout_s:g} s", step.reference.processing, evidence))
@@ -150,7 +150,13 @@ def create(step: Step) -> None:
                          "reference's", evidence))
 
 
-def _poll_until_settled(step: Step, handle: str) -> dict[str, Any] | None:
+def poll_until_settled(step: Step, handle: str) -> dict[str, Any] | None:
+    """The audio's details once processed, or ``None`` after the reference's processing timeout.
+
+    Not ``workflow.settle``: that one polls at the profile's ``poll_interval_s``, which is what this step learns,
+    so it backs off from :data:`POLL_FIRST_S` instead, and it reads through the prober so that every answer is
+    evidence for the decision.
+    """
     start = time.monotonic()
     interval = POLL_FIRST_S
     while time.monotonic() - start < step.reference.processing_timeout_s:
