@@ -1,4 +1,4 @@
-"""How xdist deals the checks to workers: the checks that share work go to the same worker.
+"""How the checks are dealt to xdist workers and to CI runners (``--shard``): the checks that share work go together.
 
 pytest-xdist's default deal (``--dist load``) sends each test wherever a worker is free. Our scenarios share work
 through caches that live in one worker: a corpus row's upload and its processing wait (``pytest_fixtures.uploaded``,
@@ -19,8 +19,10 @@ scenario modules):
 - in every other module, the whole module: the safe choice for a module with a module-scoped fixture, and what a
   new module gets until it says otherwise.
 
-Units go out biggest first (xdist's loadscope order), each to the next free worker. No verdict depends on the
-deal: ``tests/cli/test_concurrency.py`` compares a run on several workers with one on a single worker.
+Units go out biggest first (xdist's loadscope order), each to the next free worker. ``--shard K/N`` deals the same
+units to CI runners (``conformance/shard.py``), the access cells excepted (:data:`ALONE_ACROSS_RUNNERS`). No
+verdict depends on the deal: ``tests/cli/test_concurrency.py`` compares a run on several workers with one on a
+single worker, ``tests/cli/test_shard.py`` two shards merged with one run.
 """
 
 from __future__ import annotations
@@ -37,12 +39,18 @@ BY_ROW: dict[str, str] = {
 # Each test stands alone: nothing it needs is shared beyond what every worker's session sets up once.
 ALONE: frozenset[str] = frozenset({"test_properties.py"})
 
+# One unit in a run, one test at a time across CI runners (``--shard``, ``conformance/shard.py``): in one run the
+# access cells share the victims each worker makes in every space, but a shard makes its own victims anyway, and
+# 197 cells in one unit would leave eight shards unbalanced.
+ALONE_ACROSS_RUNNERS: frozenset[str] = frozenset({"test_access.py"})
 
-def unit_of(nodeid: str) -> str:
-    """The unit of work a test belongs to (``test_file.py::test_x[wav-16k]`` → ``corpus[wav-16k]``)."""
+
+def unit_of(nodeid: str, *, across_runners: bool = False) -> str:
+    """The unit of work a test belongs to (``test_file.py::test_x[wav-16k]`` → ``corpus[wav-16k]``);
+    ``across_runners``: the unit a shard keeps whole."""
     path, _, name = nodeid.partition("::")
     module = path.rsplit("/", 1)[-1]
-    if module in ALONE:
+    if module in ALONE or (across_runners and module in ALONE_ACROSS_RUNNERS):
         return nodeid
     if module in BY_ROW and name.endswith("]") and "[" in name:
         return f"{BY_ROW[module]}[{name[name.index('[') + 1:-1]}]"

@@ -1,20 +1,22 @@
 """``--shard K/N``: a deterministic share of the checks, so that N CI runners certify one target together.
 
 Every shard collects the same checks (the same configuration and profile give the same collection) and keeps the
-ones :func:`assign` gives it. Checks are dealt out in groups, not one by one: every check of one row (one media
-file, one access cell: the part of a node id in brackets) goes to one shard, so a file is uploaded once across
-the shards, as in a single run; a check without a row goes with its module. Groups are dealt largest first to the
-least loaded shard, ties by name, so the split is balanced and the same on every runner. ``conformance merge``
+ones :func:`assign` gives it. Checks are dealt out in the units of what they share, as xdist workers are
+(``conformance/scheduling.py``): every check of one corpus row goes to one shard, so a file is uploaded once across
+the shards, as in a single run; a refusal's checks go with its one attempt; a module with its own set-up (the
+listing's uploads, the witness of the auth checks) goes whole, so that set-up is made once; the access cells and
+the property tests go one by one. Units are dealt largest first to the least loaded shard, ties by name, so the
+split is balanced and the same on every runner. ``conformance merge``
 (``conformance/merge.py``) puts the shards' certifications back together.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
+from conformance.scheduling import unit_of
+
 MAX_SHARDS = 64
-_ROW = re.compile(r"\[(.+)\]$")
 
 
 class ShardError(ValueError):
@@ -30,9 +32,8 @@ def parse(text: str) -> tuple[int, int]:
 
 
 def group_of(nodeid: str) -> str:
-    """The group a check travels with: its row (``[...]``), else its module."""
-    match = _ROW.search(nodeid)
-    return f"row:{match.group(1)}" if match else f"module:{nodeid.split('::', 1)[0]}"
+    """The unit a check travels with to its shard."""
+    return unit_of(nodeid, across_runners=True)
 
 
 def assign(nodeids: Iterable[str], count: int) -> dict[str, int]:

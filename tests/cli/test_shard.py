@@ -31,8 +31,9 @@ def test_every_check_goes_to_exactly_one_shard_with_its_row_and_the_split_is_bal
             assert len({shard_of[n] for n in nodeids if group_of(n) == group}) == 1, "a row stays together"
         loads = [sum(1 for s in shard_of.values() if s == k) for k in range(1, count + 1)]
         assert max(loads) - min(loads) <= 5, loads  # no more than the largest group apart
-    assert group_of("test_file.py::test_a[media-1]") == "row:media-1"
-    assert group_of("test_auth.py::test_x") == "module:test_auth.py"
+    assert group_of("test_file.py::test_a[media-1]") == group_of("test_upload.py::test_b[media-1]")
+    assert group_of("test_auth.py::test_x") == group_of("test_auth.py::test_y[bearer]")
+    assert group_of("test_access.py::test_access[a]") != group_of("test_access.py::test_access[b]")
 
 
 @pytest.mark.parametrize("text", ["0/2", "3/2", "2", "a/b", "1/65", "-1/2", ""])

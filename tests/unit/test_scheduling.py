@@ -12,7 +12,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conformance.scheduling import ALONE, BY_ROW, make_scheduler, unit_of
+from conformance.scheduling import ALONE, ALONE_ACROSS_RUNNERS, BY_ROW, make_scheduler, unit_of
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "conformance" / "scenarios"
 
@@ -31,6 +31,13 @@ SCENARIOS = Path(__file__).resolve().parents[2] / "conformance" / "scenarios"
 ])
 def test_a_test_belongs_to_the_unit_of_what_it_shares(nodeid: str, unit: str) -> None:
     assert unit_of(nodeid) == unit
+    if not nodeid.startswith("test_access.py"):
+        assert unit_of(nodeid, across_runners=True) == unit, "a shard keeps the same units"
+
+
+def test_across_runners_the_access_cells_go_one_by_one() -> None:
+    cell = "test_access.py::test_access[anonymous-list-own_space]"
+    assert unit_of(cell, across_runners=True) == cell
 
 
 @pytest.mark.parametrize("dist", ["loadscope", "loadgroup", "worksteal", "each", "no"])
@@ -40,8 +47,8 @@ def test_a_deal_the_user_chose_is_left_to_xdist(dist: str) -> None:
 
 def test_the_tables_name_scenario_modules_that_exist() -> None:
     modules = {path.name for path in SCENARIOS.glob("test_*.py")}
-    assert set(BY_ROW) | ALONE <= modules
-    assert not set(BY_ROW) & ALONE
+    assert set(BY_ROW) | ALONE | ALONE_ACROSS_RUNNERS <= modules
+    assert not set(BY_ROW) & (ALONE | ALONE_ACROSS_RUNNERS)
 
 
 def test_every_corpus_row_of_a_run_is_one_unit_across_upload_details_and_file(plan: list[dict[str, object]]) -> None:
