@@ -6,8 +6,8 @@ ones :func:`assign` gives it. Checks are dealt out in the units of what they sha
 the shards, as in a single run; a refusal's checks go with its one attempt; a module with its own set-up (the
 listing's uploads, the witness of the auth checks) goes whole, so that set-up is made once; the access cells and
 the property tests go one by one. Units are dealt largest first to the least loaded shard, ties by name, so the
-split is balanced and the same on every runner. ``conformance merge``
-(``conformance/merge.py``) puts the shards' certifications back together.
+split is balanced and the same on every runner. ``conformance merge`` (``conformance/merge.py``) puts the shards'
+certifications back together.
 """
 
 from __future__ import annotations
