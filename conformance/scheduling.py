@@ -4,11 +4,11 @@ pytest-xdist's default deal (``--dist load``) sends each test wherever a worker 
 through caches that live in one worker: a corpus row's upload and its processing wait (``pytest_fixtures.uploaded``,
 read by ``test_upload.py``, ``test_details.py`` and ``test_file.py``), a refusal's single attempt
 (``test_rejections.attempted``), and a module's own set-up (``test_list.py`` uploads its listing, ``test_auth.py``
-its witness). Dealt one by one, every worker redid them: a quick run 50 ms away sent 1,432 requests on four workers
-against 922 on one, and took 34.7 s. Dealt by module (``--dist loadscope``), a row was still uploaded once per module
-(1,018 requests, 30.5 s). Dealt as below: 940 requests, 28.1 s (``benchmarks/README.md``, figure f). Dealing the
-access cells one by one as well was no faster (30.1 s) and sent 1,109 requests: each worker made its own victims in
-every space (``scenarios/_access_support.MatrixRunner``).
+the audio its refusals are about). Dealt one by one, every worker redid them: a quick run 50 ms away sent 1,432
+requests on four workers against 922 on one, and took 34.7 s. Dealt by module (``--dist loadscope``), a row was
+still uploaded once per module (1,018 requests, 30.5 s). Dealt as below: 940 requests, 28.1 s
+(``benchmarks/README.md``, figure f). Dealing the access cells one by one as well was no faster (30.1 s) and sent
+1,109 requests: each worker made its own victims in every space (``scenarios/_access_support.MatrixRunner``).
 
 So a unit of work is what shares a cache, read from the test's node id alone (the controller never imports the
 scenario modules):
@@ -26,6 +26,8 @@ single worker, ``tests/cli/test_shard.py`` two shards merged with one run.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 # A row's id names the same upload (or refused attempt) in each of these modules; the value is the cache's name, so
 # that rows of different caches that happen to share an id stay apart.
@@ -57,9 +59,9 @@ def unit_of(nodeid: str, *, across_runners: bool = False) -> str:
     return path
 
 
-def make_scheduler(config: object, log: object) -> object | None:
+def make_scheduler(config: Any, log: Any) -> Any:
     """The scheduler for xdist's default deal (``load``); ``None`` (xdist's own) for any other ``--dist``."""
-    if getattr(getattr(config, "option", None), "dist", None) != "load":
+    if config.option.dist != "load":
         return None
     from xdist.scheduler import LoadScopeScheduling
 
@@ -69,4 +71,4 @@ def make_scheduler(config: object, log: object) -> object | None:
         def _split_scope(self, nodeid: str) -> str:
             return unit_of(nodeid)
 
-    return SharedWorkScheduling(config, log)  # type: ignore[arg-type]
+    return SharedWorkScheduling(config, log)

@@ -4,7 +4,7 @@ Every shard collects the same checks (the same configuration and profile give th
 ones :func:`assign` gives it. Checks are dealt out in the units of what they share, as xdist workers are
 (``conformance/scheduling.py``): every check of one corpus row goes to one shard, so a file is uploaded once across
 the shards, as in a single run; a refusal's checks go with its one attempt; a module with its own set-up (the
-listing's uploads, the witness of the auth checks) goes whole, so that set-up is made once; the access cells and
+listing's uploads, the audio the auth refusals are about) goes whole, so that set-up is made once; the access cells and
 the property tests go one by one. Units are dealt largest first to the least loaded shard, ties by name, so the
 split is balanced and the same on every runner. ``conformance merge`` (``conformance/merge.py``) puts the shards'
 certifications back together.

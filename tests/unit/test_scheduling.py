@@ -1,4 +1,4 @@
-"""How a run's checks are dealt to xdist workers (``conformance/scheduling.py``): by what they share.
+"""How a run's checks are dealt to xdist workers and shards (``conformance/scheduling.py``): by what they share.
 
 The deal itself is seen at work in ``tests/cli/test_concurrency.py``, where a run on several workers sends no more
 uploads than one on a single worker; here, the units it deals, on node ids and on the real collection of a run.
